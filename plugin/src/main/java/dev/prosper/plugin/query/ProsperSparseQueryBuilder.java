@@ -245,23 +245,19 @@ public final class ProsperSparseQueryBuilder
         term = parser.currentName();
         continue;
       }
-      float weight;
-      try {
-        if (token != XContentParser.Token.VALUE_NUMBER
-            && token != XContentParser.Token.VALUE_STRING) {
-          throw new IllegalArgumentException("found [" + token + "]");
+      float weight = Float.NaN;
+      String given;
+      if (token == XContentParser.Token.VALUE_NUMBER
+          || token == XContentParser.Token.VALUE_STRING) {
+        given = parser.text();
+        try {
+          weight = parser.floatValue();
+        } catch (IllegalArgumentException e) {
+          // Not a number: reported below together with every other invalid weight.
         }
-        weight = parser.floatValue();
-      } catch (IllegalArgumentException e) {
-        throw new ParsingException(
-            parser.getTokenLocation(),
-            "["
-                + NAME
-                + "] weight of token ["
-                + term
-                + "] must be a finite number greater than 0: "
-                + e.getMessage(),
-            e);
+      } else {
+        given = token == XContentParser.Token.VALUE_NULL ? "null" : token.name();
+        parser.skipChildren();
       }
       if (!Float.isFinite(weight) || weight <= 0f) {
         throw new ParsingException(
@@ -271,7 +267,7 @@ public final class ProsperSparseQueryBuilder
                 + "] weight of token ["
                 + term
                 + "] must be a finite number greater than 0, got ["
-                + parser.text()
+                + given
                 + "]");
       }
       tokens.put(term, weight);

@@ -104,7 +104,11 @@ YML
   # native memory locking and seccomp are not needed for a local node.
   export OPENSEARCH_JAVA_OPTS="-Xms$heap -Xmx$heap -Djna.nounpack=true -Djna.nosys=true ${PROSPER_NODE_JAVA_OPTS:-}"
   log "starting node on http://127.0.0.1:$http_port (logs: $node/logs)"
-  "$node/bin/opensearch" -d -p "$(pid_file "$node")" || die "opensearch -d failed (exit $?); see $node/logs"
+  mkdir -p "$node/logs"
+  # Detach the daemon from our stdout/stderr: a caller that waits for them to close (Maven's
+  # exec plugin) would otherwise wait for the node to stop.
+  "$node/bin/opensearch" -d -p "$(pid_file "$node")" </dev/null >>"$node/logs/console.log" 2>&1 ||
+    die "opensearch -d failed (exit $?); see $node/logs/console.log"
 
   local deadline=$((SECONDS + ${PROSPER_NODE_START_TIMEOUT:-120}))
   until curl -fsS "http://127.0.0.1:$http_port/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; do

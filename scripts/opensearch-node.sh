@@ -7,7 +7,8 @@
 #       mapper-extras (rank_features) and analysis-common (english analyzer) modules and
 #       installs the plugin zip found there. Replaces any previous install in <node-dir>.
 #   opensearch-node.sh start <node-dir> <http-port> <transport-port> [<watch-pid>]
-#       Starts the node on 127.0.0.1 and waits until it answers. With <watch-pid>, a
+#       Starts the node on 127.0.0.1 and waits until it answers. Data goes to
+#       $PROSPER_NODE_DATA_DIR (default <node-dir>/data), so a reinstall can keep it. With <watch-pid>, a
 #       watchdog stops the node as soon as that process (the Maven build) is gone, so an
 #       interrupted build never leaves a node behind.
 #   opensearch-node.sh stop <node-dir>
@@ -47,6 +48,7 @@ install_node() {
   rm -rf "$node"
   local unpack; unpack=$(mktemp -d)
   unzip -q "${dist[0]}" -d "$unpack"
+  mkdir -p "$(dirname "$node")"
   mv "$unpack"/opensearch-* "$node"
   rmdir "$unpack"
   add_module "$node" mapper-extras "$artifacts"/mapper-extras-client-*.jar \
@@ -96,7 +98,7 @@ discovery.type: single-node
 network.host: 127.0.0.1
 http.port: $http_port
 transport.port: $transport_port
-path.data: $node/data
+path.data: ${PROSPER_NODE_DATA_DIR:-$node/data}
 path.logs: $node/logs
 YML
   local heap=${PROSPER_NODE_HEAP:-1g}

@@ -168,13 +168,10 @@ public final class ProsperSparseQueryBuilder
       if (token != XContentParser.Token.START_OBJECT) {
         throw new ParsingException(
             parser.getTokenLocation(),
-            "["
-                + NAME
-                + "] expects an object of parameters for field ["
-                + currentName
-                + "], e.g. {\"query_tokens\": {\"umbrella\": 1.0}}, but found ["
-                + token
-                + "]");
+            "[{}] expects an object of parameters for field [{}], e.g. {\"query_tokens\": {\"umbrella\": 1.0}}, but found [{}]",
+            NAME,
+            currentName,
+            token);
       }
       throwParsingExceptionOnMultipleFields(
           NAME, parser.getTokenLocation(), fieldName, currentName);
@@ -193,28 +190,23 @@ public final class ProsperSparseQueryBuilder
           queryName = parser.text();
         } else {
           throw new ParsingException(
-              parser.getTokenLocation(),
-              "[" + NAME + "] query does not support [" + parameter + "]");
+              parser.getTokenLocation(), "[{}] query does not support [{}]", NAME, parameter);
         }
       }
     }
     if (fieldName == null) {
       throw new ParsingException(
           parser.getTokenLocation(),
-          "["
-              + NAME
-              + "] requires a field name, e.g. {\"title_sparse\": {\"query_tokens\": {...}}}");
+          "[{}] requires a field name, e.g. {\"title_sparse\": {\"query_tokens\": {...}}}",
+          NAME);
     }
     if (queryTokens == null) {
       throw new ParsingException(
           parser.getTokenLocation(),
-          "["
-              + NAME
-              + "] requires ["
-              + QUERY_TOKENS_FIELD.getPreferredName()
-              + "] for field ["
-              + fieldName
-              + "]");
+          "[{}] requires [{}] for field [{}]",
+          NAME,
+          QUERY_TOKENS_FIELD.getPreferredName(),
+          fieldName);
     }
     try {
       return new ProsperSparseQueryBuilder(fieldName, queryTokens, topK)
@@ -230,13 +222,10 @@ public final class ProsperSparseQueryBuilder
     if (token != XContentParser.Token.START_OBJECT) {
       throw new ParsingException(
           parser.getTokenLocation(),
-          "["
-              + NAME
-              + "] ["
-              + QUERY_TOKENS_FIELD.getPreferredName()
-              + "] must be an object of term to weight, found ["
-              + token
-              + "]");
+          "[{}] [{}] must be an object of term to weight, found [{}]",
+          NAME,
+          QUERY_TOKENS_FIELD.getPreferredName(),
+          token);
     }
     Map<String, Float> tokens = new TreeMap<>();
     String term = null;
@@ -262,13 +251,10 @@ public final class ProsperSparseQueryBuilder
       if (!Float.isFinite(weight) || weight <= 0f) {
         throw new ParsingException(
             parser.getTokenLocation(),
-            "["
-                + NAME
-                + "] weight of token ["
-                + term
-                + "] must be a finite number greater than 0, got ["
-                + given
-                + "]");
+            "[{}] weight of token [{}] must be a finite number greater than 0, got [{}]",
+            NAME,
+            term,
+            given);
       }
       tokens.put(term, weight);
     }
@@ -284,25 +270,19 @@ public final class ProsperSparseQueryBuilder
     if (!integral) {
       throw new ParsingException(
           parser.getTokenLocation(),
-          "["
-              + NAME
-              + "] ["
-              + TOP_K_FIELD.getPreferredName()
-              + "] must be an integer, found ["
-              + parser.text()
-              + "]");
+          "[{}] [{}] must be an integer, found [{}]",
+          NAME,
+          TOP_K_FIELD.getPreferredName(),
+          parser.text());
     }
     long value = parser.longValue();
     if (value < 1 || value > Integer.MAX_VALUE) {
       throw new ParsingException(
           parser.getTokenLocation(),
-          "["
-              + NAME
-              + "] ["
-              + TOP_K_FIELD.getPreferredName()
-              + "] must be at least 1, got ["
-              + value
-              + "]");
+          "[{}] [{}] must be at least 1, got [{}]",
+          NAME,
+          TOP_K_FIELD.getPreferredName(),
+          value);
     }
     return (int) value;
   }
@@ -313,26 +293,19 @@ public final class ProsperSparseQueryBuilder
     if (fieldType == null) {
       throw new QueryShardException(
           context,
-          "["
-              + NAME
-              + "] field ["
-              + fieldName
-              + "] is not mapped; map it as ["
-              + RANK_FEATURES_TYPE
-              + "]");
+          "[{}] field [{}] is not mapped; map it as [{}]",
+          NAME,
+          fieldName,
+          RANK_FEATURES_TYPE);
     }
     if (!RANK_FEATURES_TYPE.equals(fieldType.typeName())) {
       throw new QueryShardException(
           context,
-          "["
-              + NAME
-              + "] only works on ["
-              + RANK_FEATURES_TYPE
-              + "] fields, but field ["
-              + fieldName
-              + "] is of type ["
-              + fieldType.typeName()
-              + "]");
+          "[{}] only works on [{}] fields, but field [{}] is of type [{}]",
+          NAME,
+          RANK_FEATURES_TYPE,
+          fieldName,
+          fieldType.typeName());
     }
     SparseVector query =
         SparseVector.of(queryTokens)
@@ -358,17 +331,12 @@ public final class ProsperSparseQueryBuilder
     if (requestedTopK > clauseLimit) {
       throw new QueryShardException(
           context,
-          "["
-              + NAME
-              + "] ["
-              + TOP_K_FIELD.getPreferredName()
-              + "] is ["
-              + requestedTopK
-              + "] but ["
-              + MAX_CLAUSE_COUNT_SETTING
-              + "] allows at most ["
-              + clauseLimit
-              + "] terms");
+          "[{}] [{}] is [{}] but [{}] allows at most [{}] terms",
+          NAME,
+          TOP_K_FIELD.getPreferredName(),
+          requestedTopK,
+          MAX_CLAUSE_COUNT_SETTING,
+          clauseLimit);
     }
     return requestedTopK;
   }

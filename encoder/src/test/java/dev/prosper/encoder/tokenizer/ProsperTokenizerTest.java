@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.prosper.encoder.testing.MinilmFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,11 +27,7 @@ class ProsperTokenizerTest {
 
   @BeforeAll
   static void load() throws IOException {
-    tokenizerFile = dir.resolve("tokenizer.json");
-    try (InputStream in =
-        ProsperTokenizerTest.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
-      Files.copy(in, tokenizerFile);
-    }
+    tokenizerFile = MinilmFiles.tokenizer(dir);
     tokenizer = ProsperTokenizer.load(tokenizerFile, 64);
   }
 

@@ -37,7 +37,7 @@ else
   echo "$PLUGIN_SUM" >"$NODE/.prosper-plugin.sha256"
 fi
 
-if [[ -f "$NODE/opensearch.pid" ]] && kill -0 "$(cat "$NODE/opensearch.pid")" 2>/dev/null; then
+if bash "$NODE_SCRIPT" status "$NODE" >/dev/null; then
   echo "==> Node already running at $URL"
 else
   echo "==> Starting the node"

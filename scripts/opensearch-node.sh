@@ -12,6 +12,8 @@
 #       watchdog stops the node as soon as that process (the Maven build) is gone, so an
 #       interrupted build never leaves a node behind.
 #   opensearch-node.sh stop <node-dir>
+#   opensearch-node.sh status <node-dir>
+#       Prints the pid and exits 0 when a node from <node-dir> is running; exits 1 otherwise.
 #
 # Needs JAVA_HOME pointing at a JDK 21+. Works as root (see OPENSEARCH_JAVA_OPTS below).
 set -euo pipefail
@@ -159,6 +161,7 @@ abs() { realpath -m "$1"; }
 case "${1:-}" in
   install) [[ $# -eq 3 ]] || die "usage: $0 install <artifacts-dir> <node-dir>"; install_node "$(abs "$2")" "$(abs "$3")" ;;
   start) [[ $# -ge 4 ]] || die "usage: $0 start <node-dir> <http-port> <transport-port> [<watch-pid>]"; start_node "$(abs "$2")" "$3" "$4" "${5:-}" ;;
+  status) [[ $# -eq 2 ]] || die "usage: $0 status <node-dir>"; running_pid "$(abs "$2")" ;;
   stop) [[ $# -eq 2 ]] || die "usage: $0 stop <node-dir>"; stop_node "$(abs "$2")" ;;
-  *) die "usage: $0 install|start|stop ... (see the comment at the top of this script)" ;;
+  *) die "usage: $0 install|start|stop|status ... (see the comment at the top of this script)" ;;
 esac

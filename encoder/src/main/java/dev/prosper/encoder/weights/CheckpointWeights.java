@@ -25,12 +25,16 @@ public final class CheckpointWeights implements AutoCloseable {
   private final Path directory;
   private final List<SafetensorsFile> files;
   private final Map<String, SafetensorsFile> fileByTensor;
+  private final Map<String, TensorInfo> tensors;
 
   private CheckpointWeights(
       Path directory, List<SafetensorsFile> files, Map<String, SafetensorsFile> fileByTensor) {
     this.directory = directory;
     this.files = files;
     this.fileByTensor = fileByTensor;
+    Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+    fileByTensor.forEach((name, file) -> tensors.put(name, file.tensors().get(name)));
+    this.tensors = Collections.unmodifiableMap(tensors);
   }
 
   /**
@@ -109,9 +113,7 @@ public final class CheckpointWeights implements AutoCloseable {
 
   /** Where each tensor lies, by name; unmodifiable. */
   public Map<String, TensorInfo> tensors() {
-    Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-    fileByTensor.forEach((name, file) -> tensors.put(name, file.tensors().get(name)));
-    return Collections.unmodifiableMap(tensors);
+    return tensors;
   }
 
   /** Whether the checkpoint has a tensor of this name. */

@@ -28,9 +28,9 @@ public final class OnnxGraph {
   /** One graph node: its operator and the names of its inputs and outputs. */
   public record Node(String opType, List<String> inputs, List<String> outputs) {}
 
-  private static final int FLOAT = 1;
-  private static final int FLOAT16 = 10;
-  private static final int BFLOAT16 = 16;
+  /** TensorProto.DataType codes of the floating-point types, and their safetensors twins. */
+  private static final Map<Integer, DType> FLOAT_TYPES =
+      Map.of(1, DType.F32, 10, DType.F16, 16, DType.BF16);
 
   private final List<Node> nodes;
   private final Map<String, FloatTensor> initializers;
@@ -159,7 +159,8 @@ public final class OnnxGraph {
         tensor.skip(tag);
       }
     }
-    if (dataType != FLOAT && dataType != FLOAT16 && dataType != BFLOAT16) {
+    DType dtype = FLOAT_TYPES.get(dataType);
+    if (dtype == null) {
       return; // integer constants (shapes, indices) are not weights
     }
     if (external) {
@@ -173,8 +174,7 @@ public final class OnnxGraph {
     }
     float[] values = new float[Math.toIntExact(count)];
     if (raw != null) {
-      int elementBytes = dataType == FLOAT ? 4 : 2;
-      if (raw.remaining() != count * elementBytes) {
+      if (raw.remaining() != count * dtype.bytes()) {
         throw new IOException(
             "ONNX file "
                 + file
@@ -188,14 +188,9 @@ public final class OnnxGraph {
       }
       ByteBuffer data = raw.order(ByteOrder.LITTLE_ENDIAN);
       for (int i = 0; i < values.length; i++) {
-        values[i] =
-            switch (dataType) {
-              case FLOAT -> data.getFloat();
-              case FLOAT16 -> Float.float16ToFloat(data.getShort());
-              default -> Float.intBitsToFloat((data.getShort() & 0xFFFF) << 16);
-            };
+        values[i] = dtype.readFloat(data);
       }
-    } else if (dataType == FLOAT && floatData.size() == count) {
+    } else if (dtype == DType.F32 && floatData.size() == count) {
       for (int i = 0; i < values.length; i++) {
         values[i] = floatData.get(i);
       }

@@ -217,32 +217,15 @@ public final class SafetensorsFile implements AutoCloseable {
                   dataStart + info.begin(),
                   info.end() - info.begin())
               .order(ByteOrder.LITTLE_ENDIAN);
-      decode(info.dtype(), bytes, values);
+      if (info.dtype() == DType.F32) {
+        bytes.asFloatBuffer().get(values);
+      } else {
+        for (int i = 0; i < values.length; i++) {
+          values[i] = info.dtype().readFloat(bytes);
+        }
+      }
     }
     return new FloatTensor(info.shape().clone(), values);
-  }
-
-  private static void decode(DType dtype, ByteBuffer bytes, float[] values) {
-    switch (dtype) {
-      case F32 -> bytes.asFloatBuffer().get(values);
-      case F64 -> {
-        for (int i = 0; i < values.length; i++) {
-          values[i] = (float) bytes.getDouble();
-        }
-      }
-      case F16 -> {
-        for (int i = 0; i < values.length; i++) {
-          values[i] = Float.float16ToFloat(bytes.getShort());
-        }
-      }
-      case BF16 -> {
-        // bfloat16 is the upper half of a float32.
-        for (int i = 0; i < values.length; i++) {
-          values[i] = Float.intBitsToFloat((bytes.getShort() & 0xFFFF) << 16);
-        }
-      }
-      default -> throw new IllegalStateException("not a floating-point dtype: " + dtype);
-    }
   }
 
   private static void readFully(FileChannel channel, ByteBuffer buffer, long position)

@@ -70,11 +70,7 @@ public final class SafetensorsWriter {
     ByteBuffer bytes =
         ByteBuffer.allocate(values.length * storeAs.bytes()).order(ByteOrder.LITTLE_ENDIAN);
     for (float value : values) {
-      switch (storeAs) {
-        case F32 -> bytes.putFloat(value);
-        case F16 -> bytes.putShort(Float.floatToFloat16(value));
-        default -> bytes.putShort((short) (Float.floatToRawIntBits(value) >>> 16));
-      }
+      storeAs.writeFloat(bytes, value);
     }
     return bytes.array();
   }

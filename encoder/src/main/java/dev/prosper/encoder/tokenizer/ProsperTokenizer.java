@@ -163,6 +163,11 @@ public final class ProsperTokenizer implements AutoCloseable {
     return vocabulary[id];
   }
 
+  /** Whether the id has a vocabulary string (ids past the file's vocabulary have none). */
+  public boolean hasToken(int id) {
+    return id >= 0 && id < vocabulary.length && vocabulary[id] != null;
+  }
+
   /** Number of vocabulary ids, |V| (the largest id + 1). */
   public int vocabularySize() {
     return vocabulary.length;

@@ -1,0 +1,87 @@
+package dev.prosper.encoder.model;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The architecture and sizes of a backbone; read from a Hugging Face {@code config.json}. */
+public sealed interface BackboneConfig permits BertConfig, Qwen2Config {
+
+  /** Architectures this build can run, by the name used in {@code prosper.json}. */
+  Map<String, Class<? extends BackboneConfig>> ARCHITECTURES =
+      Map.of(
+          BertConfig.ARCHITECTURE, BertConfig.class, Qwen2Config.ARCHITECTURE, Qwen2Config.class);
+
+  ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** {@code bert} or {@code qwen2}. */
+  String architecture();
+
+  int vocabSize();
+
+  int hiddenSize();
+
+  /** The forward pass of this architecture. */
+  Backbone backbone();
+
+  /** The config as JSON with Hugging Face field names. */
+  default JsonNode toJson() {
+    return JSON.valueToTree(this);
+  }
+
+  /**
+   * Parses a config of a named architecture.
+   *
+   * @throws IllegalArgumentException naming the architecture or the invalid field
+   */
+  static BackboneConfig fromJson(String architecture, JsonNode config) {
+    Class<? extends BackboneConfig> type = ARCHITECTURES.get(architecture);
+    if (type == null) {
+      throw new IllegalArgumentException(
+          "unknown backbone architecture ["
+              + architecture
+              + "], expected one of "
+              + ARCHITECTURES.keySet().stream().sorted().toList());
+    }
+    if (config == null || !config.isObject()) {
+      throw new IllegalArgumentException("backbone config must be a JSON object");
+    }
+    try {
+      return JSON.treeToValue(config, type);
+    } catch (IOException e) {
+      Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+      throw new IllegalArgumentException(
+          "invalid " + architecture + " config: " + cause.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads the {@code config.json} of a Hugging Face checkpoint directory; its {@code model_type}
+   * decides the architecture ({@code bert}, {@code qwen2}).
+   */
+  static BackboneConfig fromHuggingFace(Path checkpoint) throws IOException {
+    Path file = checkpoint.resolve("config.json");
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(file.toString(), null, "checkpoint has no config.json");
+    }
+    JsonNode json = JSON.readTree(file.toFile());
+    String modelType = json.path("model_type").asText("");
+    try {
+      return fromJson(modelType, json);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  static void require(boolean condition, String field, String problem) {
+    if (!condition) {
+      throw new IllegalArgumentException("[" + field + "] " + problem);
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package dev.prosper.encoder.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.norm.LayerNorm;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** BERT: embeddings + LayerNorm, post-norm transformer layers, GELU, MLM head. */
+public final class BertBackbone implements Backbone {
+
+  private final BertConfig config;
+
+  BertBackbone(BertConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public BertConfig config() {
+    return config;
+  }
+
+  @Override
+  public boolean causal() {
+    return false;
+  }
+
+  static String layer(int index, String name) {
+    return "encoder.layer." + index + "." + name;
+  }
+
+  /** The linear layers of one transformer layer, in the order the ONNX graphs use them. */
+  static final String[] LINEARS = {
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense"
+  };
+
+  @Override
+  public Map<String, long[]> parameterShapes() {
+    long v = config.vocabSize();
+    long h = config.hiddenSize();
+    long i = config.intermediateSize();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    shapes.put("embeddings.word_embeddings.weight", new long[] {v, h});
+    shapes.put("embeddings.position_embeddings.weight", new long[] {config.maxPositions(), h});
+    shapes.put("embeddings.token_type_embeddings.weight", new long[] {config.typeVocabSize(), h});
+    shapes.put("embeddings.LayerNorm.weight", new long[] {h});
+    shapes.put("embeddings.LayerNorm.bias", new long[] {h});
+    for (int l = 0; l < config.layers(); l++) {
+      for (String linear : LINEARS) {
+        long out = linear.equals("intermediate.dense") ? i : h;
+        long in = linear.equals("output.dense") ? i : h;
+        shapes.put(layer(l, linear + ".weight"), new long[] {out, in});
+        shapes.put(layer(l, linear + ".bias"), new long[] {out});
+      }
+      for (String norm : new String[] {"attention.output.LayerNorm", "output.LayerNorm"}) {
+        shapes.put(layer(l, norm + ".weight"), new long[] {h});
+        shapes.put(layer(l, norm + ".bias"), new long[] {h});
+      }
+    }
+    if (config.mlmTransform()) {
+      shapes.put("cls.predictions.transform.dense.weight", new long[] {h, h});
+      shapes.put("cls.predictions.transform.dense.bias", new long[] {h});
+      shapes.put("cls.predictions.transform.LayerNorm.weight", new long[] {h});
+      shapes.put("cls.predictions.transform.LayerNorm.bias", new long[] {h});
+    }
+    shapes.put("cls.predictions.bias", new long[] {v});
+    return shapes;
+  }
+
+  @Override
+  public NDArray hiddenStates(Parameters p, NDArray ids, NDArray mask) {
+    NDManager manager = ids.getManager();
+    long length = ids.getShape().get(1);
+    if (length > config.maxPositions()) {
+      throw new IllegalArgumentException(
+          "sequence length "
+              + length
+              + " exceeds max_position_embeddings "
+              + config.maxPositions());
+    }
+    NDArray positions = manager.arange(0, (int) length, 1, DataType.INT64).reshape(1, length);
+    NDArray types = manager.zeros(new Shape(1, 1), DataType.INT64);
+    NDArray x =
+        embed(ids, p.get("embeddings.word_embeddings.weight"))
+            .add(embed(positions, p.get("embeddings.position_embeddings.weight")))
+            .add(embed(types, p.get("embeddings.token_type_embeddings.weight")));
+    x = norm(p, x, "embeddings.LayerNorm");
+    NDArray bias = Ops.paddingBias(mask);
+    for (int l = 0; l < config.layers(); l++) {
+      NDArray q = Ops.splitHeads(dense(p, x, layer(l, LINEARS[0])), config.heads());
+      NDArray k = Ops.splitHeads(dense(p, x, layer(l, LINEARS[1])), config.heads());
+      NDArray v = Ops.splitHeads(dense(p, x, layer(l, LINEARS[2])), config.heads());
+      NDArray context = Ops.mergeHeads(Ops.attention(q, k, v, bias));
+      x =
+          norm(
+              p,
+              x.add(dense(p, context, layer(l, LINEARS[3]))),
+              layer(l, "attention.output.LayerNorm"));
+      NDArray inner = Activation.gelu(dense(p, x, layer(l, LINEARS[4])));
+      x = norm(p, x.add(dense(p, inner, layer(l, LINEARS[5]))), layer(l, "output.LayerNorm"));
+    }
+    return x;
+  }
+
+  @Override
+  public NDArray logits(Parameters p, NDArray hidden) {
+    NDArray h = hidden;
+    if (config.mlmTransform()) {
+      h = Activation.gelu(dense(p, h, "cls.predictions.transform.dense"));
+      h = norm(p, h, "cls.predictions.transform.LayerNorm");
+    }
+    return Ops.linear(h, p.get("embeddings.word_embeddings.weight"), p.get("cls.predictions.bias"));
+  }
+
+  private static NDArray embed(NDArray ids, NDArray table) {
+    return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  private static NDArray dense(Parameters p, NDArray x, String name) {
+    return Ops.linear(x, p.get(name + ".weight"), p.get(name + ".bias"));
+  }
+
+  private NDArray norm(Parameters p, NDArray x, String name) {
+    return LayerNorm.layerNorm(
+            x,
+            new Shape(config.hiddenSize()),
+            p.get(name + ".weight"),
+            p.get(name + ".bias"),
+            (float) config.layerNormEps())
+        .singletonOrThrow();
+  }
+}

@@ -1,0 +1,118 @@
+package dev.prosper.encoder.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.prosper.encoder.model.HeadConfig.Lrn;
+import dev.prosper.encoder.model.HeadConfig.Normalization;
+
+/**
+ * The equations of the PROSPER head (DESIGN.md, "The model") as differentiable array functions.
+ * Each is public so that tests can check it against a direct computation.
+ */
+public final class ProsperHead {
+
+  private static final float EPSILON = 1e-12f;
+
+  private ProsperHead() {}
+
+  /** Equation 1: log(1 + relu(x)). */
+  public static NDArray saturate(NDArray x) {
+    return Ops.saturate(x);
+  }
+
+  /**
+   * Rows of {@code [batch, length, dim]} at each sequence's last non-padding position.
+   *
+   * @param mask {@code [batch, length]}, 1 for real tokens, padding after them
+   */
+  public static NDArray last(NDArray states, NDArray mask) {
+    Shape shape = states.getShape();
+    NDArray lengths = mask.sum(new int[] {1}).sub(1).reshape(shape.get(0), 1);
+    NDArray select =
+        states.getManager().arange(0, (int) shape.get(1), 1, DataType.INT64).reshape(1, -1);
+    NDArray oneHot = select.eq(lengths).toType(DataType.FLOAT32, false).expandDims(2);
+    return states.mul(oneHot).sum(new int[] {1});
+  }
+
+  /** Max over non-padding positions of non-negative {@code [batch, length, vocab]} values. */
+  public static NDArray maxPool(NDArray saturated, NDArray mask) {
+    NDArray keep = mask.toType(DataType.FLOAT32, false).expandDims(2);
+    return saturated.mul(keep).max(new int[] {1});
+  }
+
+  /**
+   * Equation 3, the literal residual network.
+   *
+   * @param w pooled representation {@code [batch, vocab]}
+   * @param wPrime FC(Last(h~)), {@code [batch, vocab]}
+   * @param literal the indicator I, 1 where the vocabulary term occurs in the input
+   */
+  public static NDArray lrn(NDArray w, NDArray wPrime, NDArray literal, Lrn variant) {
+    return switch (variant) {
+      case NONE -> w;
+      case ADD -> w.add(literal.mul(wPrime));
+      case RESIDUAL -> w.add(literal.mul(wPrime.max(new int[] {-1}, true).sub(wPrime)));
+    };
+  }
+
+  /**
+   * Equation 4, the lexical focusing window: per row, keeps the k largest values when the row has
+   * more than k non-zero values, else keeps the row as is. Ties at the k-th value are kept.
+   */
+  public static NDArray window(NDArray x, int k) {
+    long size = x.getShape().get(x.getShape().dimension() - 1);
+    if (k >= size) {
+      return x;
+    }
+    NDList top = x.topK(k, -1, true, false);
+    NDArray kth = top.get(0).min(new int[] {-1}, true);
+    NDArray nonZero = x.neq(0f).toType(DataType.FLOAT32, false).sum(new int[] {-1}, true);
+    NDArray keep = x.gte(kth).logicalOr(nonZero.lte((float) k));
+    return x.mul(keep.toType(DataType.FLOAT32, false));
+  }
+
+  /** Number of non-zero values per row, {@code [batch]}. */
+  public static NDArray activeTerms(NDArray x) {
+    return x.neq(0f).toType(DataType.FLOAT32, false).sum(new int[] {-1});
+  }
+
+  /** Rows divided by their L2 norm (a zero row stays zero). */
+  public static NDArray l2(NDArray x) {
+    return x.div(x.square().sum(new int[] {-1}, true).add(EPSILON).sqrt());
+  }
+
+  /** Rows divided by their L1 norm (a zero row stays zero). */
+  public static NDArray l1(NDArray x) {
+    return x.div(x.abs().sum(new int[] {-1}, true).add(EPSILON));
+  }
+
+  /** The query side of a normalisation variant. */
+  public static NDArray normalizeQuery(NDArray q, Normalization normalization) {
+    return switch (normalization) {
+      case QUERY_L2, BOTH_L2 -> l2(q);
+      case QUERY_L1 -> l1(q);
+      case NONE, DOC_L2 -> q;
+    };
+  }
+
+  /** The document side of a normalisation variant. */
+  public static NDArray normalizeDocument(NDArray d, Normalization normalization) {
+    return switch (normalization) {
+      case BOTH_L2, DOC_L2 -> l2(d);
+      case QUERY_L2, QUERY_L1, NONE -> d;
+    };
+  }
+
+  /** Equation 5 for all pairs: {@code [queries, documents]} scores of windowed representations. */
+  public static NDArray score(NDArray queries, NDArray documents, Normalization normalization) {
+    return normalizeQuery(queries, normalization)
+        .matMul(normalizeDocument(documents, normalization).transpose());
+  }
+
+  /** FLOPS(w) = Σ_j (mean_i w_ij)², equation 6's regulariser. */
+  public static NDArray flops(NDArray w) {
+    return w.mean(new int[] {0}).square().sum();
+  }
+}

@@ -1,0 +1,322 @@
+package dev.prosper.encoder.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.prosper.encoder.model.HeadConfig.Lrn;
+import dev.prosper.encoder.model.HeadConfig.Pooling;
+import dev.prosper.encoder.tokenizer.ProsperTokenizer;
+import dev.prosper.encoder.tokenizer.TokenBatch;
+import dev.prosper.encoder.weights.FloatTensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The PROSPER encoder: a backbone, the PROSPER head and the tokenizer, with batched inference
+ * ({@link #encode}) and the differentiable representation the training job optimises ({@link
+ * #represent}).
+ *
+ * <p>Special tokens ([CLS], [SEP], padding, {@code <|endoftext|>}) and ids without a vocabulary
+ * string are never terms: their weights are zero in training and serving alike.
+ */
+public final class ProsperModel implements AutoCloseable {
+
+  public static final String LRN_WEIGHT = "prosper.lrn.weight";
+  public static final String LRN_BIAS = "prosper.lrn.bias";
+
+  /** Texts per forward pass in {@link #encode} unless set otherwise. */
+  public static final int DEFAULT_BATCH_SIZE = 32;
+
+  private final BackboneConfig config;
+  private final Backbone backbone;
+  private final HeadConfig head;
+  private final ProsperTokenizer tokenizer;
+  private final Parameters parameters;
+  private final float[] termMask;
+  private volatile int batchSize = DEFAULT_BATCH_SIZE;
+
+  /**
+   * @throws IllegalArgumentException naming the first missing, unexpected or misshapen weight, or a
+   *     tokenizer larger than the model's vocabulary
+   */
+  public ProsperModel(
+      BackboneConfig config, HeadConfig head, ProsperTokenizer tokenizer, Parameters parameters) {
+    this.config = config;
+    this.backbone = config.backbone();
+    this.head = head;
+    this.tokenizer = tokenizer;
+    this.parameters = parameters;
+    if (tokenizer.vocabularySize() > config.vocabSize()) {
+      throw new IllegalArgumentException(
+          "tokenizer has "
+              + tokenizer.vocabularySize()
+              + " ids but the model's vocab_size is "
+              + config.vocabSize());
+    }
+    checkShapes(parameterShapes(config, head), parameters);
+    termMask = new float[config.vocabSize()];
+    for (int id = 0; id < termMask.length; id++) {
+      termMask[id] = tokenizer.hasToken(id) && !tokenizer.isSpecial(id) ? 1f : 0f;
+    }
+  }
+
+  /** Every weight a model of this backbone and head has, in artefact order. */
+  public static Map<String, long[]> parameterShapes(BackboneConfig config, HeadConfig head) {
+    Map<String, long[]> shapes = new LinkedHashMap<>(config.backbone().parameterShapes());
+    if (head.lrn() != Lrn.NONE) {
+      shapes.put(LRN_WEIGHT, new long[] {config.vocabSize(), config.hiddenSize()});
+      shapes.put(LRN_BIAS, new long[] {config.vocabSize()});
+    }
+    return shapes;
+  }
+
+  private static void checkShapes(Map<String, long[]> expected, Parameters parameters) {
+    for (Map.Entry<String, long[]> entry : expected.entrySet()) {
+      if (!parameters.contains(entry.getKey())) {
+        throw new IllegalArgumentException("missing weight [" + entry.getKey() + "]");
+      }
+      long[] actual = parameters.get(entry.getKey()).getShape().getShape();
+      if (!Arrays.equals(actual, entry.getValue())) {
+        throw new IllegalArgumentException(
+            "weight ["
+                + entry.getKey()
+                + "] has shape "
+                + Arrays.toString(actual)
+                + ", expected "
+                + Arrays.toString(entry.getValue()));
+      }
+    }
+    for (String name : parameters.arrays().keySet()) {
+      if (!expected.containsKey(name)) {
+        throw new IllegalArgumentException("unexpected weight [" + name + "]");
+      }
+    }
+  }
+
+  /**
+   * Adds the weights a fresh PROSPER head needs and a backbone checkpoint lacks: the MLM bias
+   * (zeros) and the LRN layer (normal, σ 0.02, seeded; bias zeros).
+   */
+  public static void initializeHead(
+      Parameters parameters, BackboneConfig config, HeadConfig head, long seed) {
+    Map<String, long[]> shapes = parameterShapes(config, head);
+    Random random = new Random(seed);
+    for (Map.Entry<String, long[]> entry : shapes.entrySet()) {
+      String name = entry.getKey();
+      if (parameters.contains(name)) {
+        continue;
+      }
+      long[] shape = entry.getValue();
+      float[] values = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
+      if (name.endsWith(".weight") && shape.length == 2) {
+        for (int i = 0; i < values.length; i++) {
+          values[i] = (float) (random.nextGaussian() * 0.02);
+        }
+      } else if (name.endsWith("LayerNorm.weight")) {
+        Arrays.fill(values, 1f);
+      }
+      parameters.put(name, new FloatTensor(shape, values));
+    }
+  }
+
+  public BackboneConfig config() {
+    return config;
+  }
+
+  public Backbone backbone() {
+    return backbone;
+  }
+
+  public HeadConfig head() {
+    return head;
+  }
+
+  public ProsperTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public Parameters parameters() {
+    return parameters;
+  }
+
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Texts per forward pass in {@link #encode}. */
+  public void setBatchSize(int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("[batch_size] must be at least 1, got " + batchSize);
+    }
+    this.batchSize = batchSize;
+  }
+
+  /** The basic representation w and the full W = LRN(w), both {@code [batch, vocab]}. */
+  public record Representation(NDArray basic, NDArray full) {}
+
+  /** Token ids and attention mask of a batch as int64 arrays on {@code manager}. */
+  public static NDArray[] inputs(NDManager manager, TokenBatch batch) {
+    int rows = batch.size();
+    int length = rows == 0 ? 0 : batch.ids()[0].length;
+    long[] ids = new long[rows * length];
+    long[] mask = new long[rows * length];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(batch.ids()[r], 0, ids, r * length, length);
+      System.arraycopy(batch.attentionMask()[r], 0, mask, r * length, length);
+    }
+    Shape shape = new Shape(rows, length);
+    return new NDArray[] {manager.create(ids, shape), manager.create(mask, shape)};
+  }
+
+  /**
+   * The literal indicator I: 1 at the vocabulary ids of each text's real, non-special tokens.
+   *
+   * @return {@code [batch, vocab]} row-major
+   */
+  public float[] literalIndicator(TokenBatch batch) {
+    int vocab = config.vocabSize();
+    float[] indicator = new float[batch.size() * vocab];
+    for (int r = 0; r < batch.size(); r++) {
+      long[] ids = batch.ids()[r];
+      long[] mask = batch.attentionMask()[r];
+      for (int t = 0; t < ids.length; t++) {
+        int id = (int) ids[t];
+        if (mask[t] == 1 && id >= 0 && id < vocab && termMask[id] == 1f) {
+          indicator[r * vocab + id] = 1f;
+        }
+      }
+    }
+    return indicator;
+  }
+
+  /**
+   * PROSPER equations 1–3 for a batch: saturation, pooling and the literal residual network,
+   * without the window. Differentiable; all arrays are attached to {@code manager}.
+   */
+  public Representation represent(NDManager manager, TokenBatch batch) {
+    NDArray[] in = inputs(manager, batch);
+    NDArray mask = in[1];
+    NDArray hidden = backbone.hiddenStates(parameters, in[0], mask);
+    NDArray lastHidden = ProsperHead.last(hidden, mask);
+    NDArray terms = manager.create(termMask);
+    NDArray basic =
+        head.pooling() == Pooling.LAST
+            ? ProsperHead.saturate(backbone.logits(parameters, lastHidden))
+            : ProsperHead.maxPool(ProsperHead.saturate(backbone.logits(parameters, hidden)), mask);
+    basic = basic.mul(terms);
+    NDArray full = basic;
+    if (head.lrn() != Lrn.NONE) {
+      NDArray wPrime =
+          Ops.linear(
+              ProsperHead.saturate(lastHidden),
+              parameters.get(LRN_WEIGHT),
+              parameters.get(LRN_BIAS));
+      NDArray literal =
+          manager.create(literalIndicator(batch), new Shape(batch.size(), config.vocabSize()));
+      full = ProsperHead.lrn(basic, wPrime, literal, head.lrn()).mul(terms);
+    }
+    return new Representation(basic, full);
+  }
+
+  /** Tokenizes with the model's tokenizer (truncating to max length). */
+  public TokenBatch tokenize(List<String> texts) {
+    return tokenizer.encode(texts);
+  }
+
+  /** Encodes texts with the mode's window (k_q or k_d). */
+  public List<EncodedText> encode(List<String> texts, Mode mode) {
+    return encode(texts, mode, head.window(mode));
+  }
+
+  /**
+   * Encodes texts in batches, keeping at most {@code topK} terms of positive weight per text. Texts
+   * longer than the max length are truncated. The same text gives the same terms alone or in any
+   * batch (up to float rounding in the last bits).
+   *
+   * @throws IllegalArgumentException if a text is null or topK < 1
+   */
+  public List<EncodedText> encode(List<String> texts, Mode mode, int topK) {
+    if (topK < 1) {
+      throw new IllegalArgumentException("[top_k] must be at least 1, got " + topK);
+    }
+    List<EncodedText> encoded = new ArrayList<>(texts.size());
+    for (int start = 0; start < texts.size(); start += batchSize) {
+      List<String> chunk = texts.subList(start, Math.min(texts.size(), start + batchSize));
+      TokenBatch batch = tokenize(chunk);
+      float[] weights;
+      try (NDManager manager = parameters.manager().newSubManager()) {
+        weights = represent(manager, batch).full().toFloatArray();
+      }
+      for (int r = 0; r < batch.size(); r++) {
+        encoded.add(terms(weights, r, batch, topK));
+      }
+    }
+    return encoded;
+  }
+
+  private EncodedText terms(float[] weights, int row, TokenBatch batch, int topK) {
+    int vocab = config.vocabSize();
+    Set<Integer> literal = new HashSet<>();
+    for (int t = 0; t < batch.ids()[row].length; t++) {
+      if (batch.attentionMask()[row][t] == 1) {
+        literal.add((int) batch.ids()[row][t]);
+      }
+    }
+    List<EncodedText.Term> terms = new ArrayList<>();
+    for (int id = 0; id < vocab; id++) {
+      float weight = weights[row * vocab + id];
+      if (weight > 0f && Float.isFinite(weight) && termMask[id] == 1f) {
+        terms.add(new EncodedText.Term(tokenizer.token(id), id, weight, literal.contains(id)));
+      }
+    }
+    terms.sort(
+        Comparator.comparingDouble((EncodedText.Term t) -> -t.weight())
+            .thenComparing(EncodedText.Term::term));
+    return new EncodedText(terms.size() > topK ? terms.subList(0, topK) : terms);
+  }
+
+  /**
+   * Sentence embeddings the way the backbone was trained to give them (BERT: CLS or mean pooling of
+   * the last layer; Qwen2: last position), L2-normalised: the dense baseline.
+   */
+  public float[][] denseEmbeddings(List<String> texts) {
+    float[][] embeddings = new float[texts.size()][];
+    for (int start = 0; start < texts.size(); start += batchSize) {
+      List<String> chunk = texts.subList(start, Math.min(texts.size(), start + batchSize));
+      TokenBatch batch = tokenize(chunk);
+      try (NDManager manager = parameters.manager().newSubManager()) {
+        NDArray[] in = inputs(manager, batch);
+        NDArray hidden = backbone.hiddenStates(parameters, in[0], in[1]);
+        NDArray pooled;
+        if (config instanceof BertConfig bert && bert.densePooling().equals("mean")) {
+          NDArray mask = in[1].toType(DataType.FLOAT32, false).expandDims(2);
+          pooled = hidden.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}));
+        } else if (config instanceof BertConfig) {
+          pooled = hidden.get(":, 0, :");
+        } else {
+          pooled = ProsperHead.last(hidden, in[1]);
+        }
+        float[] flat = ProsperHead.l2(pooled).toFloatArray();
+        int dim = config.hiddenSize();
+        for (int r = 0; r < chunk.size(); r++) {
+          embeddings[start + r] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
+        }
+      }
+    }
+    return embeddings;
+  }
+
+  @Override
+  public void close() {
+    parameters.close();
+    tokenizer.close();
+  }
+}

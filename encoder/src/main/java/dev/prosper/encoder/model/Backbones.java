@@ -120,7 +120,7 @@ public final class Backbones {
       ProsperTokenizer tokenizer = ProsperTokenizer.load(tokenizerFile, head.maxLength());
       return assemble(config, head, tokenizer, weights, device, seed);
     } finally {
-      deleteTree(directory);
+      Artefact.deleteTree(directory);
     }
   }
 
@@ -289,14 +289,6 @@ public final class Backbones {
       parameters.close();
       tokenizer.close();
       throw e;
-    }
-  }
-
-  private static void deleteTree(Path directory) throws IOException {
-    try (var files = Files.walk(directory)) {
-      for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
     }
   }
 }

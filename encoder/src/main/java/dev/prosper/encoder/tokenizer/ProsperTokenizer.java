@@ -33,6 +33,7 @@ public final class ProsperTokenizer implements AutoCloseable {
   private final int padId;
   private final int maxLength;
   private final String sha256;
+  private final byte[] file;
 
   private ProsperTokenizer(
       HuggingFaceTokenizer tokenizer,
@@ -40,13 +41,14 @@ public final class ProsperTokenizer implements AutoCloseable {
       boolean[] special,
       int padId,
       int maxLength,
-      String sha256) {
+      byte[] file) {
     this.tokenizer = tokenizer;
     this.vocabulary = vocabulary;
     this.special = special;
     this.padId = padId;
     this.maxLength = maxLength;
-    this.sha256 = sha256;
+    this.sha256 = sha256Hex(file);
+    this.file = file;
   }
 
   /**
@@ -102,7 +104,7 @@ public final class ProsperTokenizer implements AutoCloseable {
             .optPadding(false)
             .optMaxLength(maxLength)
             .build();
-    return new ProsperTokenizer(tokenizer, vocabulary, special, padId, maxLength, sha256Hex(bytes));
+    return new ProsperTokenizer(tokenizer, vocabulary, special, padId, maxLength, bytes);
   }
 
   private static int padId(JsonNode root, String[] vocabulary) {
@@ -191,6 +193,11 @@ public final class ProsperTokenizer implements AutoCloseable {
   /** SHA-256 of the tokenizer file's bytes, in lower-case hex (the artefact's checksum). */
   public String sha256() {
     return sha256;
+  }
+
+  /** Writes the tokenizer file, byte for byte as it was loaded. */
+  public void writeTo(Path target) throws IOException {
+    Files.write(target, file);
   }
 
   @Override

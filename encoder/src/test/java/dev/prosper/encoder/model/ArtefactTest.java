@@ -1,0 +1,173 @@
+package dev.prosper.encoder.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prosper.encoder.testing.TinyCheckpoints;
+import dev.prosper.encoder.weights.FloatTensor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Writing, reading and validating artefacts, on a small BERT checkpoint written by the test. */
+class ArtefactTest {
+
+  private static final int VOCAB = 200;
+  private static final List<String> ODD_TERMS =
+      List.of("ft.", "a b", "x#y", "café", "日", "🙂", "ä");
+  private static final List<String> TEXTS =
+      List.of("9 ft. patio umbrella", "Café 日本 🙂", "cordless drill 18v lithium-ion", "");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path temp;
+  private Path artefact;
+
+  @BeforeEach
+  void writeArtefact() throws IOException {
+    Path checkpoint = TinyCheckpoints.writeBert(temp.resolve("checkpoint"), VOCAB, 21);
+    artefact = temp.resolve("artefact");
+    try (ProsperModel model =
+        Backbones.load(checkpoint.toString(), HeadConfig.DEFAULT, Device.cpu(), 5)) {
+      boostOddTerms(model);
+      ObjectNode training = JSON.createObjectNode().put("steps", 3);
+      Artefact.write(model, artefact, training);
+    }
+  }
+
+  /** A large MLM bias on terms with dots, spaces, '#' and non-ASCII makes every text emit them. */
+  private static void boostOddTerms(ProsperModel model) {
+    float[] bias = new float[VOCAB];
+    List<String> vocabulary = TinyCheckpoints.vocabulary(VOCAB);
+    for (String term : ODD_TERMS) {
+      bias[vocabulary.indexOf(term)] = 50f;
+    }
+    model.parameters().put("cls.predictions.bias", new FloatTensor(new long[] {VOCAB}, bias));
+  }
+
+  @Test
+  void saveLoadEncodeIsBitIdenticalAndOddTermKeysRoundTrip() throws IOException {
+    Path checkpoint = temp.resolve("checkpoint");
+    List<EncodedText> before;
+    try (ProsperModel model =
+        Backbones.load(checkpoint.toString(), HeadConfig.DEFAULT, Device.cpu(), 5)) {
+      boostOddTerms(model);
+      before = model.encode(TEXTS, Mode.DOCUMENT);
+    }
+    Path zip = temp.resolve("model.zip");
+    Artefact.zip(artefact, zip);
+    for (Path path : List.of(artefact, zip)) {
+      try (ProsperModel loaded = Artefact.load(path, Device.cpu())) {
+        List<EncodedText> after = loaded.encode(TEXTS, Mode.DOCUMENT);
+        assertEquals(before, after, "bit-identical after " + path.getFileName());
+        for (String term : ODD_TERMS) {
+          assertTrue(after.get(0).weights().containsKey(term), term);
+        }
+      }
+    }
+    Artefact.Manifest manifest = Artefact.inspect(zip);
+    assertEquals(VOCAB, manifest.vocabularySize());
+    assertEquals("bert", manifest.backbone().architecture());
+    assertEquals(HeadConfig.DEFAULT, manifest.head());
+    assertEquals(3, manifest.training().get("steps").asInt());
+  }
+
+  private void assertInvalid(String expected) {
+    ArtefactException e = assertThrows(ArtefactException.class, () -> Artefact.inspect(artefact));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+    assertTrue(e.getMessage().contains(artefact.toString()), e.getMessage());
+    assertThrows(ArtefactException.class, () -> Artefact.load(artefact, Device.cpu()).close());
+  }
+
+  private void editManifest(Consumer<ObjectNode> edit) throws IOException {
+    Path file = artefact.resolve(Artefact.MANIFEST);
+    ObjectNode manifest = (ObjectNode) JSON.readTree(file.toFile());
+    edit.accept(manifest);
+    JSON.writeValue(file.toFile(), manifest);
+  }
+
+  @Test
+  void missingFile() throws IOException {
+    Files.delete(artefact.resolve(Artefact.TOKENIZER));
+    assertInvalid("missing file tokenizer.json");
+  }
+
+  @Test
+  void notFound() {
+    artefact = temp.resolve("nowhere");
+    assertInvalid("not found");
+  }
+
+  @Test
+  void unsupportedFormatVersion() throws IOException {
+    editManifest(m -> m.put("format_version", 2));
+    assertInvalid("unsupported format_version [2]");
+  }
+
+  @Test
+  void unknownArchitecture() throws IOException {
+    editManifest(m -> ((ObjectNode) m.get("backbone")).put("architecture", "gpt9"));
+    assertInvalid("unknown backbone architecture [gpt9]");
+  }
+
+  @Test
+  void shapeMismatch() throws IOException {
+    editManifest(m -> ((ObjectNode) m.get("backbone").get("config")).put("intermediate_size", 65));
+    assertInvalid("shape mismatch for [encoder.layer.0.intermediate.dense.weight]");
+  }
+
+  @Test
+  void invalidHeadConfig() throws IOException {
+    editManifest(m -> ((ObjectNode) m.get("head")).put("pooling", "mean"));
+    assertInvalid("[pooling] must be one of last, max, got [mean]");
+  }
+
+  @Test
+  void tokenizerChecksumMismatch() throws IOException {
+    Files.writeString(
+        artefact.resolve(Artefact.TOKENIZER),
+        " ",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND);
+    assertInvalid("tokenizer checksum mismatch");
+  }
+
+  @Test
+  void corruptedWeights() throws IOException {
+    Path weights = artefact.resolve(Artefact.WEIGHTS);
+    byte[] bytes = Files.readAllBytes(weights);
+    bytes[bytes.length - 3] ^= 0x55;
+    Files.write(weights, bytes);
+    assertInvalid("weights checksum mismatch");
+  }
+
+  @Test
+  void manifestIsNotJson() throws IOException {
+    Files.writeString(artefact.resolve(Artefact.MANIFEST), "{ not json");
+    assertInvalid("prosper.json is not valid JSON");
+  }
+
+  @Test
+  void zipWithoutTheFiles() throws IOException {
+    Path zip = temp.resolve("empty.zip");
+    try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("../../evil/prosper.json"));
+      out.write("{}".getBytes(StandardCharsets.UTF_8));
+      out.closeEntry();
+    }
+    artefact = zip;
+    ArtefactException e = assertThrows(ArtefactException.class, () -> Artefact.inspect(zip));
+    assertTrue(e.getMessage().contains("missing file prosper.json"), e.getMessage());
+    assertTrue(Files.notExists(temp.getParent().resolve("evil")));
+  }
+}

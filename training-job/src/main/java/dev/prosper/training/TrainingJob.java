@@ -1,5 +1,6 @@
 package dev.prosper.training;
 
+import dev.prosper.training.bench.EncoderBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,10 +12,8 @@ import picocli.CommandLine.Command;
     name = "training-job.jar",
     mixinStandardHelpOptions = true,
     versionProvider = TrainingJob.Version.class,
-    description = {
-      "Trains, evaluates and inspects PROSPER learned-sparse retrieval models.",
-      "This build has no subcommands yet: train, evaluate and encode are still to come."
-    })
+    subcommands = {EncoderBenchmark.class},
+    description = {"Trains, evaluates and inspects PROSPER learned-sparse retrieval models."})
 public final class TrainingJob implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

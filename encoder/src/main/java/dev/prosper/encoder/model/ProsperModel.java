@@ -247,19 +247,29 @@ public final class ProsperModel implements AutoCloseable {
     if (topK < 1) {
       throw new IllegalArgumentException("[top_k] must be at least 1, got " + topK);
     }
-    List<EncodedText> encoded = new ArrayList<>(texts.size());
-    for (int start = 0; start < texts.size(); start += batchSize) {
-      List<String> chunk = texts.subList(start, Math.min(texts.size(), start + batchSize));
-      TokenBatch batch = tokenize(chunk);
+    // Texts of similar length share a batch so that little compute goes to padding.
+    TokenBatch all = tokenize(texts);
+    Integer[] order = new Integer[texts.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparingInt(all::length));
+    EncodedText[] encoded = new EncodedText[texts.size()];
+    for (int start = 0; start < order.length; start += batchSize) {
+      int[] rows = new int[Math.min(batchSize, order.length - start)];
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = order[start + i];
+      }
+      TokenBatch batch = all.select(rows);
       float[] weights;
       try (NDManager manager = parameters.manager().newSubManager()) {
         weights = represent(manager, batch).full().toFloatArray();
       }
-      for (int r = 0; r < batch.size(); r++) {
-        encoded.add(terms(weights, r, batch, topK));
+      for (int r = 0; r < rows.length; r++) {
+        encoded[rows[r]] = terms(weights, r, batch, topK);
       }
     }
-    return encoded;
+    return List.of(encoded);
   }
 
   private EncodedText terms(float[] weights, int row, TokenBatch batch, int topK) {
@@ -270,11 +280,28 @@ public final class ProsperModel implements AutoCloseable {
         literal.add((int) batch.ids()[row][t]);
       }
     }
-    List<EncodedText.Term> terms = new ArrayList<>();
+    int[] ids = new int[vocab];
+    float[] kept = new float[vocab];
+    int count = 0;
     for (int id = 0; id < vocab; id++) {
       float weight = weights[row * vocab + id];
       if (weight > 0f && Float.isFinite(weight) && termMask[id] == 1f) {
-        terms.add(new EncodedText.Term(tokenizer.token(id), id, weight, literal.contains(id)));
+        ids[count] = id;
+        kept[count++] = weight;
+      }
+    }
+    float threshold = 0f;
+    if (count > topK) {
+      float[] sorted = Arrays.copyOf(kept, count);
+      Arrays.sort(sorted);
+      threshold = sorted[count - topK];
+    }
+    List<EncodedText.Term> terms = new ArrayList<>(Math.min(count, topK + 8));
+    for (int i = 0; i < count; i++) {
+      if (kept[i] >= threshold) {
+        terms.add(
+            new EncodedText.Term(
+                tokenizer.token(ids[i]), ids[i], kept[i], literal.contains(ids[i])));
       }
     }
     terms.sort(

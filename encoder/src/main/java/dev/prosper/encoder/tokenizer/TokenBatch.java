@@ -19,4 +19,19 @@ public record TokenBatch(long[][] ids, long[][] attentionMask) {
     }
     return length;
   }
+
+  /** The given rows, in that order, padded only to the longest of them. */
+  public TokenBatch select(int[] rows) {
+    int longest = 0;
+    for (int row : rows) {
+      longest = Math.max(longest, length(row));
+    }
+    long[][] ids = new long[rows.length][];
+    long[][] mask = new long[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      ids[i] = java.util.Arrays.copyOf(this.ids[rows[i]], longest);
+      mask[i] = java.util.Arrays.copyOf(attentionMask[rows[i]], longest);
+    }
+    return new TokenBatch(ids, mask);
+  }
 }

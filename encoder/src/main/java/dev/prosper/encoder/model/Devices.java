@@ -1,0 +1,43 @@
+package dev.prosper.encoder.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+/**
+ * Device selection: {@code cpu}, {@code gpu} (the first CUDA device; fails when the loaded libtorch
+ * has no CUDA) or {@code auto} (a GPU when one is visible to a CUDA libtorch, else the CPU).
+ *
+ * <p>DJL loads the CPU libtorch bundled with PROSPER unless told otherwise. On a GPU machine, point
+ * DJL at a CUDA build of libtorch 2.7.1 before the first model loads: set {@code
+ * PYTORCH_LIBRARY_PATH} to its {@code lib/} directory, {@code PYTORCH_VERSION=2.7.1} and {@code
+ * PYTORCH_FLAVOR=cu128} (environment variables or system properties).
+ */
+public final class Devices {
+
+  private Devices() {}
+
+  /**
+   * @throws IllegalArgumentException for an unknown choice, or {@code gpu} without a usable GPU
+   */
+  public static Device resolve(String choice) {
+    return switch (choice) {
+      case "cpu" -> Device.cpu();
+      case "auto" -> gpuCount() > 0 ? Device.gpu() : Device.cpu();
+      case "gpu" -> {
+        if (gpuCount() == 0) {
+          throw new IllegalArgumentException(
+              "[device] is gpu but the loaded libtorch sees no CUDA device; configure a CUDA"
+                  + " libtorch (PYTORCH_LIBRARY_PATH, PYTORCH_FLAVOR) or use cpu/auto");
+        }
+        yield Device.gpu();
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "[device] must be auto, cpu or gpu, got [" + choice + "]");
+    };
+  }
+
+  private static int gpuCount() {
+    return Engine.getEngine("PyTorch").getGpuCount();
+  }
+}

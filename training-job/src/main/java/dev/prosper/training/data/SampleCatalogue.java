@@ -435,6 +435,21 @@ public final class SampleCatalogue {
     return String.join(" ", words);
   }
 
+  /** The catalogue as a dataset (grades 1–3). */
+  public Dataset toDataset() {
+    Map<String, String> productMap = new LinkedHashMap<>();
+    products.forEach(p -> productMap.put(p.id(), p.title()));
+    Map<String, String> queryMap = new LinkedHashMap<>();
+    Map<String, Map<String, Double>> qrels = new LinkedHashMap<>();
+    for (Query q : queries) {
+      queryMap.put(q.id(), q.text());
+      Map<String, Double> judged = new LinkedHashMap<>();
+      q.judgements().forEach((p, g) -> judged.put(p, (double) g));
+      qrels.put(q.id(), judged);
+    }
+    return new Dataset(productMap, queryMap, qrels, "sample catalogue");
+  }
+
   private static <T> T pick(Random random, List<T> values) {
     return values.get(random.nextInt(values.size()));
   }

@@ -1,0 +1,46 @@
+package dev.prosper.training;
+
+import dev.prosper.encoder.model.HeadConfig;
+import picocli.CommandLine.Option;
+
+/** The PROSPER head switches shared by train and evaluate (ablations). */
+public final class HeadOptions {
+
+  @Option(names = "--pooling", description = "last or max (SPLADE-style).")
+  String pooling = "last";
+
+  @Option(names = "--lrn", description = "Literal residual network: residual, add or none.")
+  String lrn = "residual";
+
+  @Option(names = "--lfw", description = "Lexical focusing window: fixed, dynamic or none.")
+  String lfw = "fixed";
+
+  @Option(names = "--k-q", description = "Query window k_q.")
+  int kq = 256;
+
+  @Option(names = "--k-d", description = "Document window k_d.")
+  int kd = 512;
+
+  @Option(names = "--query-top-k", description = "Terms a served query keeps by default.")
+  int queryTopK = 64;
+
+  @Option(
+      names = "--normalization",
+      description = "query-l2 (paper), none, both-l2, doc-l2 or query-l1.")
+  String normalization = "query-l2";
+
+  @Option(names = "--max-length", description = "Tokens per text; longer texts are truncated.")
+  int maxLength = 64;
+
+  public HeadConfig toHeadConfig() {
+    return new HeadConfig(
+        HeadConfig.Pooling.of(pooling),
+        HeadConfig.Lrn.of(lrn),
+        HeadConfig.Lfw.of(lfw),
+        kq,
+        kd,
+        queryTopK,
+        HeadConfig.Normalization.of(normalization),
+        maxLength);
+  }
+}

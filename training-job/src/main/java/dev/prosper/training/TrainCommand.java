@@ -1,0 +1,130 @@
+package dev.prosper.training;
+
+import dev.prosper.training.train.Trainer;
+import dev.prosper.training.train.TrainingOptions;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code train}: trains a PROSPER model and writes the artefact. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    description = {
+      "Trains PROSPER on click logs or judgements with the paper's objective (in-batch InfoNCE on",
+      "the windowed asymmetric score + FLOPS regularisation) and writes OUTPUT/artefact, the",
+      "directory the OpenSearch plugin loads, with metrics.csv, validation.json and PNG charts.",
+      "Data layouts: products.tsv + queries[-SPLIT].tsv + qrels[-SPLIT].tsv, or Multi-CPR",
+      "(corpus.tsv, SPLIT.query.txt, qrels.SPLIT.tsv)."
+    })
+public final class TrainCommand implements Callable<Integer> {
+
+  @Option(names = "--data", required = true, description = "Dataset directory.")
+  Path data;
+
+  @Option(names = "--split", description = "Query split to train on.")
+  String split = "train";
+
+  @Option(names = "--min-grade", description = "Judgements at or above this grade are positives.")
+  double minGrade = 1;
+
+  @Option(
+      names = "--holdout-percent",
+      description =
+          "Exclude this percent of queries (by a hash of their text) from training; evaluate"
+              + " --holdout-percent uses exactly them.")
+  int holdoutPercent = 0;
+
+  @Option(
+      names = "--backbone",
+      description = "minilm-l6, bge-small-en, bge-small-zh or a Hugging Face checkpoint directory.")
+  String backbone = "minilm-l6";
+
+  @Option(names = "--output", required = true, description = "Output directory.")
+  Path output;
+
+  @Mixin HeadOptions head = new HeadOptions();
+
+  @Option(names = "--epochs", description = "Epochs.")
+  int epochs = 5;
+
+  @Option(names = "--batch-size", description = "Pairs per batch (in-batch negatives).")
+  int batchSize = 64;
+
+  @Option(names = "--lr", description = "Peak learning rate.")
+  double learningRate = 3e-5;
+
+  @Option(names = "--weight-decay", description = "AdamW weight decay (not on biases and norms).")
+  double weightDecay = 0.1;
+
+  @Option(names = "--warmup-epochs", description = "Linear warm-up length, then linear decay.")
+  double warmupEpochs = 0.3;
+
+  @Option(names = "--lambda-q", description = "FLOPS weight for queries (target).")
+  double lambdaQ = 5e-3;
+
+  @Option(names = "--lambda-d", description = "FLOPS weight for documents (target).")
+  double lambdaD = 1e-3;
+
+  @Option(names = "--lambda-ramp-epochs", description = "Quadratic ramp of both FLOPS weights.")
+  double lambdaRampEpochs = 1.5;
+
+  @Option(names = "--clip-norm", description = "Global gradient norm clipping (0: off).")
+  double clipNorm = 1.0;
+
+  @Option(names = "--validation-queries", description = "Training queries held out for validation.")
+  int validationQueries = 500;
+
+  @Option(
+      names = "--validation-corpus",
+      description = "Products searched in validation: all judged ones plus random others (0: all).")
+  int validationCorpus = 10000;
+
+  @Option(names = "--max-steps-per-epoch", description = "Cap on steps per epoch (0: no cap).")
+  int maxStepsPerEpoch = 0;
+
+  @Option(names = "--seed", description = "Random seed (same seed, same result).")
+  long seed = 42;
+
+  @Option(
+      names = "--device",
+      description = "auto, cpu or gpu (a CUDA libtorch must be configured).")
+  String device = "auto";
+
+  @Option(names = "--resume", description = "Continue from the last checkpoint in OUTPUT.")
+  boolean resume;
+
+  @Override
+  public Integer call() throws Exception {
+    TrainingOptions options =
+        new TrainingOptions(
+            data,
+            split,
+            minGrade,
+            holdoutPercent,
+            backbone,
+            head.toHeadConfig(),
+            output,
+            epochs,
+            batchSize,
+            learningRate,
+            weightDecay,
+            warmupEpochs,
+            lambdaQ,
+            lambdaD,
+            lambdaRampEpochs,
+            clipNorm,
+            validationQueries,
+            validationCorpus,
+            maxStepsPerEpoch,
+            seed,
+            device,
+            resume);
+    new Trainer(options, System.err).run();
+    return 0;
+  }
+}

@@ -1,0 +1,110 @@
+package dev.prosper.training.eval;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hit@k, MRR@10, Recall@k and graded nDCG@10, averaged over queries that have at least one positive
+ * (grade ≥ minGrade). nDCG gain is 2^(grade − floor) − 1, where floor is the lowest grade of the
+ * judgements when they use several grades (1 = "not relevant" on a 1–3 scale) and 0 when all
+ * judgements share one grade (binary relevance).
+ */
+public final class RankingMetrics {
+
+  public static final int[] HIT_AT = {1, 10, 100, 1000};
+  public static final int[] RECALL_AT = {10, 100, 1000};
+
+  private RankingMetrics() {}
+
+  /** Metric name to mean value, in report order; plus "queries" (how many were averaged). */
+  public static Map<String, Double> compute(
+      List<List<String>> rankings, List<Map<String, Double>> judgements, double minGrade) {
+    double floor = gradeFloor(judgements);
+    Map<String, Double> sums = new LinkedHashMap<>();
+    for (int k : HIT_AT) {
+      sums.put("Hit@" + k, 0.0);
+    }
+    sums.put("MRR@10", 0.0);
+    for (int k : RECALL_AT) {
+      sums.put("Recall@" + k, 0.0);
+    }
+    sums.put("nDCG@10", 0.0);
+    int counted = 0;
+    for (int q = 0; q < rankings.size(); q++) {
+      Map<String, Double> judged = judgements.get(q);
+      long positives = judged.values().stream().filter(g -> g >= minGrade).count();
+      if (positives == 0) {
+        continue;
+      }
+      counted++;
+      List<String> ranking = rankings.get(q);
+      int first = -1;
+      int[] found = new int[ranking.size() + 1];
+      for (int i = 0; i < ranking.size(); i++) {
+        boolean positive = judged.getOrDefault(ranking.get(i), -1.0) >= minGrade;
+        found[i + 1] = found[i] + (positive ? 1 : 0);
+        if (positive && first < 0) {
+          first = i;
+        }
+      }
+      for (int k : HIT_AT) {
+        add(sums, "Hit@" + k, first >= 0 && first < k ? 1 : 0);
+      }
+      add(sums, "MRR@10", first >= 0 && first < 10 ? 1.0 / (first + 1) : 0);
+      for (int k : RECALL_AT) {
+        add(sums, "Recall@" + k, (double) found[Math.min(k, ranking.size())] / positives);
+      }
+      add(sums, "nDCG@10", ndcg(ranking, judged, floor, 10));
+    }
+    Map<String, Double> means = new LinkedHashMap<>();
+    final int n = counted;
+    sums.forEach((name, sum) -> means.put(name, n == 0 ? 0 : sum / n));
+    means.put("queries", (double) counted);
+    return means;
+  }
+
+  private static void add(Map<String, Double> sums, String name, double value) {
+    sums.merge(name, value, Double::sum);
+  }
+
+  static double gradeFloor(List<Map<String, Double>> judgements) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (Map<String, Double> judged : judgements) {
+      for (double grade : judged.values()) {
+        min = Math.min(min, grade);
+        max = Math.max(max, grade);
+      }
+    }
+    return min < max ? min : 0;
+  }
+
+  static double ndcg(List<String> ranking, Map<String, Double> judged, double floor, int k) {
+    double dcg = 0;
+    for (int i = 0; i < Math.min(k, ranking.size()); i++) {
+      Double grade = judged.get(ranking.get(i));
+      if (grade != null) {
+        dcg += gain(grade, floor) / log2(i + 2);
+      }
+    }
+    List<Double> ideal =
+        judged.values().stream()
+            .map(g -> gain(g, floor))
+            .sorted((a, b) -> Double.compare(b, a))
+            .toList();
+    double idcg = 0;
+    for (int i = 0; i < Math.min(k, ideal.size()); i++) {
+      idcg += ideal.get(i) / log2(i + 2);
+    }
+    return idcg == 0 ? 0 : dcg / idcg;
+  }
+
+  private static double gain(double grade, double floor) {
+    return Math.max(0, Math.pow(2, grade - floor) - 1);
+  }
+
+  private static double log2(double x) {
+    return Math.log(x) / Math.log(2);
+  }
+}

@@ -1,0 +1,129 @@
+package dev.prosper.training.eval;
+
+import dev.prosper.encoder.model.EncodedText;
+import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.model.Mode;
+import dev.prosper.encoder.model.ProsperModel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * Exact retrieval with a PROSPER encoder: documents encoded with TopK_kd into an in-memory inverted
+ * index, queries with TopK_kq, scored by the model's (normalised) dot product over every product.
+ */
+public final class SparseRetriever implements Retriever {
+
+  private static final int CHUNK = 512;
+
+  private final ProsperModel model;
+  private final List<String> ids;
+  private final int[][] postingsDocs;
+  private final float[][] postingsWeights;
+  private final double meanDocumentTerms;
+  private double queryTerms;
+  private double overlap;
+  private int queries;
+
+  /**
+   * Encodes and indexes the products.
+   *
+   * @param progress told how many more products were encoded after each chunk (may be null)
+   */
+  public SparseRetriever(ProsperModel model, Map<String, String> products, IntConsumer progress) {
+    this.model = model;
+    this.ids = new ArrayList<>(products.keySet());
+    List<String> titles = new ArrayList<>(products.values());
+    int vocab = model.config().vocabSize();
+    int[] df = new int[vocab];
+    List<EncodedText> encoded = new ArrayList<>(titles.size());
+    for (int start = 0; start < titles.size(); start += CHUNK) {
+      List<String> chunk = titles.subList(start, Math.min(titles.size(), start + CHUNK));
+      encoded.addAll(model.encode(chunk, Mode.DOCUMENT));
+      if (progress != null) {
+        progress.accept(chunk.size());
+      }
+    }
+    long totalTerms = 0;
+    for (EncodedText text : encoded) {
+      for (EncodedText.Term term : text.terms()) {
+        df[term.id()]++;
+      }
+      totalTerms += text.size();
+    }
+    meanDocumentTerms = encoded.isEmpty() ? 0 : (double) totalTerms / encoded.size();
+    postingsDocs = new int[vocab][];
+    postingsWeights = new float[vocab][];
+    int[] fill = new int[vocab];
+    for (int t = 0; t < vocab; t++) {
+      postingsDocs[t] = new int[df[t]];
+      postingsWeights[t] = new float[df[t]];
+    }
+    HeadConfig.Normalization normalization = model.head().normalization();
+    boolean docL2 =
+        normalization == HeadConfig.Normalization.BOTH_L2
+            || normalization == HeadConfig.Normalization.DOC_L2;
+    for (int d = 0; d < encoded.size(); d++) {
+      double norm = docL2 ? encoded.get(d).toSparseVector().l2Norm() : 1;
+      for (EncodedText.Term term : encoded.get(d).terms()) {
+        int t = term.id();
+        postingsDocs[t][fill[t]] = d;
+        postingsWeights[t][fill[t]++] = (float) (term.weight() / norm);
+      }
+    }
+  }
+
+  @Override
+  public List<List<String>> search(List<String> texts, int k) {
+    List<EncodedText> encoded = model.encode(texts, Mode.QUERY);
+    float[] scores = new float[ids.size()];
+    int[] touched = new int[ids.size()];
+    boolean[] seen = new boolean[ids.size()];
+    List<List<String>> results = new ArrayList<>(texts.size());
+    for (EncodedText query : encoded) {
+      double norm = queryNorm(query);
+      int count = 0;
+      for (EncodedText.Term term : query.terms()) {
+        float weight = (float) (term.weight() / norm);
+        int[] docs = postingsDocs[term.id()];
+        float[] weights = postingsWeights[term.id()];
+        overlap += (double) docs.length / ids.size();
+        for (int i = 0; i < docs.length; i++) {
+          int d = docs[i];
+          if (!seen[d]) {
+            seen[d] = true;
+            touched[count++] = d;
+          }
+          scores[d] += weight * weights[i];
+        }
+      }
+      queryTerms += query.size();
+      queries++;
+      results.add(TopK.ids(TopK.best(scores, touched, count, k), ids));
+      for (int i = 0; i < count; i++) {
+        scores[touched[i]] = 0;
+        seen[touched[i]] = false;
+      }
+    }
+    return results;
+  }
+
+  private double queryNorm(EncodedText query) {
+    return switch (model.head().normalization()) {
+      case QUERY_L2, BOTH_L2 -> Math.max(1e-12, query.toSparseVector().l2Norm());
+      case QUERY_L1 -> Math.max(1e-12, query.terms().stream().mapToDouble(t -> t.weight()).sum());
+      case NONE, DOC_L2 -> 1;
+    };
+  }
+
+  @Override
+  public Map<String, Double> statistics() {
+    Map<String, Double> stats = new LinkedHashMap<>();
+    stats.put("mean query terms", queries == 0 ? 0 : queryTerms / queries);
+    stats.put("mean document terms", meanDocumentTerms);
+    stats.put("mean overlapping terms", queries == 0 ? 0 : overlap / queries);
+    return stats;
+  }
+}

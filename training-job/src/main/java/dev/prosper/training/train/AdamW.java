@@ -1,0 +1,121 @@
+package dev.prosper.training.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.prosper.encoder.model.Parameters;
+import dev.prosper.encoder.weights.FloatTensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW with decoupled weight decay that skips biases and normalisation weights, and global-norm
+ * gradient clipping. Gradients are zeroed after each step (PyTorch accumulates them).
+ */
+final class AdamW {
+
+  static final double BETA1 = 0.9;
+  static final double BETA2 = 0.999;
+  static final double EPSILON = 1e-8;
+
+  private final Parameters parameters;
+  private final Map<String, NDArray> first = new LinkedHashMap<>();
+  private final Map<String, NDArray> second = new LinkedHashMap<>();
+  private long steps;
+
+  AdamW(Parameters parameters) {
+    this.parameters = parameters;
+    parameters.forEach(
+        (name, array) -> {
+          first.put(name, parameters.manager().zeros(array.getShape()));
+          second.put(name, parameters.manager().zeros(array.getShape()));
+        });
+  }
+
+  /** Whether weight decay applies: not to biases, LayerNorm/RMSNorm weights. */
+  static boolean decays(String name) {
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    return !(lower.endsWith(".bias")
+        || lower.contains("layernorm")
+        || lower.contains("norm.weight"));
+  }
+
+  long steps() {
+    return steps;
+  }
+
+  /**
+   * One update.
+   *
+   * @param clipNorm clip the global gradient norm to this value (≤ 0: no clipping)
+   * @return the global gradient norm before clipping
+   */
+  double step(double learningRate, double weightDecay, double clipNorm) {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (NDManager scope = parameters.manager().newSubManager()) {
+      Map<String, NDArray> gradients = new LinkedHashMap<>();
+      double squared = 0;
+      for (Map.Entry<String, NDArray> entry : parameters.arrays().entrySet()) {
+        NDArray gradient = entry.getValue().getGradient();
+        gradient.attach(scope);
+        gradients.put(entry.getKey(), gradient);
+        squared += gradient.square().sum().getFloat();
+      }
+      double norm = Math.sqrt(squared);
+      double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
+      steps++;
+      double correction1 = 1 - Math.pow(BETA1, steps);
+      double correction2 = 1 - Math.pow(BETA2, steps);
+      for (Map.Entry<String, NDArray> entry : parameters.arrays().entrySet()) {
+        String name = entry.getKey();
+        NDArray parameter = entry.getValue();
+        NDArray gradient = gradients.get(name);
+        NDArray g = gradient.mul((float) scale);
+        NDArray m = first.get(name);
+        NDArray v = second.get(name);
+        m.muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
+        v.muli((float) BETA2).addi(g.square().muli((float) (1 - BETA2)));
+        NDArray update =
+            m.div((float) correction1)
+                .divi(v.div((float) correction2).sqrt().addi((float) EPSILON));
+        if (weightDecay > 0 && decays(name)) {
+          update.addi(parameter.mul((float) weightDecay));
+        }
+        parameter.subi(update.muli((float) learningRate));
+        gradient.subi(gradient);
+      }
+      return norm;
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  /** The moment estimates, for checkpoints. */
+  Map<String, FloatTensor> state() {
+    Map<String, FloatTensor> state = new LinkedHashMap<>();
+    first.forEach((name, m) -> state.put("m." + name, tensor(m)));
+    second.forEach((name, v) -> state.put("v." + name, tensor(v)));
+    return state;
+  }
+
+  void restore(Map<String, FloatTensor> state, long completedSteps) {
+    for (String name : first.keySet()) {
+      first.get(name).set(java.nio.FloatBuffer.wrap(require(state, "m." + name).values()));
+      second.get(name).set(java.nio.FloatBuffer.wrap(require(state, "v." + name).values()));
+    }
+    steps = completedSteps;
+  }
+
+  private static FloatTensor require(Map<String, FloatTensor> state, String name) {
+    FloatTensor tensor = state.get(name);
+    if (tensor == null) {
+      throw new IllegalArgumentException("optimizer state has no [" + name + "]");
+    }
+    return tensor;
+  }
+
+  private static FloatTensor tensor(NDArray array) {
+    return new FloatTensor(array.getShape().getShape(), array.toFloatArray());
+  }
+}

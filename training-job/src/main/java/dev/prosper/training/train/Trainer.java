@@ -1,0 +1,520 @@
+package dev.prosper.training.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.model.ProsperHead;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.weights.DType;
+import dev.prosper.encoder.weights.FloatTensor;
+import dev.prosper.encoder.weights.SafetensorsFile;
+import dev.prosper.encoder.weights.SafetensorsWriter;
+import dev.prosper.training.data.Dataset;
+import dev.prosper.training.eval.RankingMetrics;
+import dev.prosper.training.eval.SparseRetriever;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * The PROSPER training loop: in-batch InfoNCE on the windowed asymmetric score plus scheduled FLOPS
+ * regularisation, AdamW with warm-up and decay, validation after every epoch, a checkpoint per
+ * epoch and the best epoch written as the artefact.
+ *
+ * <p>Output directory: {@code artefact/} (best epoch), {@code checkpoints/epoch-N/} (artefact +
+ * optimizer state), {@code metrics.csv}, {@code validation.json}, PNG charts.
+ */
+public final class Trainer {
+
+  static final int[] QUERY_WINDOWS = {256, 128, 64};
+  static final int[] DOCUMENT_WINDOWS = {512, 256, 128};
+  static final String METRICS_HEADER =
+      "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final TrainingOptions options;
+  private final PrintStream log;
+
+  public Trainer(TrainingOptions options, PrintStream log) {
+    this.options = options;
+    this.log = log;
+  }
+
+  /** Results of a run. */
+  public record Result(Path artefact, int bestEpoch, double bestMrr10, List<Double> validation) {}
+
+  /** Step-level figures of one update (for metrics.csv and tests). */
+  public record StepFigures(
+      double loss,
+      double rankLoss,
+      double flopsQuery,
+      double flopsDocument,
+      double activeQuery,
+      double activeDocument,
+      double[] queryNonZeros,
+      double[] documentNonZeros) {}
+
+  public Result run() throws IOException {
+    TrainingOptions o = options;
+    Dataset data = Dataset.read(o.data(), o.split()).trainingSplit(o.holdoutPercent());
+    List<String> withPositives = data.queriesWithPositives(o.minGrade());
+    int withoutPositives = data.queries().size() - withPositives.size();
+    List<String> shuffled = new ArrayList<>(withPositives);
+    Collections.shuffle(shuffled, new Random(o.seed()));
+    int validationCount = Math.min(o.validationQueries(), shuffled.size() / 5);
+    List<String> validation = shuffled.subList(0, validationCount);
+    List<String> training = new ArrayList<>(shuffled.subList(validationCount, shuffled.size()));
+    Collections.sort(training);
+    log.printf(
+        Locale.ROOT,
+        "data: %s: %d products, %d queries (%d without a positive of grade >= %s are not used),"
+            + " %d for training, %d held out for validation%n",
+        data.description(),
+        data.products().size(),
+        data.queries().size(),
+        withoutPositives,
+        o.minGrade(),
+        training.size(),
+        validation.size());
+    Map<String, String> validationCorpus = validationCorpus(data, validation);
+    Path checkpoints = o.output().resolve("checkpoints");
+    Files.createDirectories(checkpoints);
+    Device device = Devices.resolve(o.device());
+    int startEpoch = 0;
+    ObjectNode state = null;
+    Path resumeFrom = o.resume() ? latestCheckpoint(checkpoints) : null;
+    ProsperModel model;
+    if (resumeFrom != null) {
+      model = Artefact.load(resumeFrom, device);
+      state = (ObjectNode) JSON.readTree(resumeFrom.resolve("trainer.json").toFile());
+      startEpoch = state.get("epoch").asInt() + 1;
+      log.printf("resuming after epoch %d from %s%n", startEpoch, resumeFrom);
+    } else {
+      if (o.resume()) {
+        log.println("--resume: no checkpoint in " + checkpoints + ", starting from the backbone");
+      }
+      model = Backbones.load(o.backbone(), o.head(), device, o.seed());
+    }
+    try (model) {
+      return train(model, data, training, validation, validationCorpus, startEpoch, state);
+    }
+  }
+
+  private Map<String, String> validationCorpus(Dataset data, List<String> validation) {
+    if (options.validationCorpus() <= 0 || options.validationCorpus() >= data.products().size()) {
+      return data.products();
+    }
+    Set<String> ids = new LinkedHashSet<>();
+    for (String q : validation) {
+      ids.addAll(data.qrels().getOrDefault(q, Map.of()).keySet());
+    }
+    List<String> others = new ArrayList<>(data.products().keySet());
+    Collections.shuffle(others, new Random(options.seed() + 1));
+    for (String id : others) {
+      if (ids.size() >= options.validationCorpus()) {
+        break;
+      }
+      ids.add(id);
+    }
+    Map<String, String> corpus = new LinkedHashMap<>();
+    for (String id : data.products().keySet()) {
+      if (ids.contains(id)) {
+        corpus.put(id, data.products().get(id));
+      }
+    }
+    return corpus;
+  }
+
+  private static Path latestCheckpoint(Path checkpoints) throws IOException {
+    Path latest = null;
+    int best = -1;
+    try (var entries = Files.list(checkpoints)) {
+      for (Path entry : entries.toList()) {
+        String name = entry.getFileName().toString();
+        if (name.startsWith("epoch-") && Files.isRegularFile(entry.resolve("trainer.json"))) {
+          int epoch = Integer.parseInt(name.substring("epoch-".length()));
+          if (epoch > best) {
+            best = epoch;
+            latest = entry;
+          }
+        }
+      }
+    }
+    return latest;
+  }
+
+  private Result train(
+      ProsperModel model,
+      Dataset data,
+      List<String> training,
+      List<String> validation,
+      Map<String, String> validationCorpus,
+      int startEpoch,
+      ObjectNode state)
+      throws IOException {
+    TrainingOptions o = options;
+    HeadConfig head = model.head();
+    model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
+    AdamW optimizer = new AdamW(model.parameters());
+    int stepsPerEpoch =
+        Batches.epoch(data, training, o.minGrade(), o.batchSize(), o.seed(), 0).size();
+    if (o.maxStepsPerEpoch() > 0) {
+      stepsPerEpoch = Math.min(stepsPerEpoch, o.maxStepsPerEpoch());
+    }
+    if (stepsPerEpoch == 0) {
+      throw new IllegalArgumentException(
+          "no training batch: need at least 2 training queries with a positive of grade >= "
+              + o.minGrade());
+    }
+    long totalSteps = (long) stepsPerEpoch * o.epochs();
+    long warmupSteps = Math.max(1, Math.round(o.warmupEpochs() * stepsPerEpoch));
+    long rampSteps = Math.round(o.lambdaRampEpochs() * stepsPerEpoch);
+    int queryWindow = head.queryWindow();
+    int documentWindow = head.documentWindow();
+    int bestEpoch = -1;
+    double bestMrr = -1;
+    List<Double> history = new ArrayList<>();
+    Path metricsFile = o.output().resolve("metrics.csv");
+    if (state != null) {
+      try (SafetensorsFile file =
+          SafetensorsFile.open(
+              latestCheckpoint(o.output().resolve("checkpoints"))
+                  .resolve("optimizer.safetensors"))) {
+        Map<String, FloatTensor> tensors = new HashMap<>();
+        for (String name : file.tensors().keySet()) {
+          tensors.put(name, file.readFloats(name));
+        }
+        optimizer.restore(tensors, state.get("step").asLong());
+      }
+      queryWindow = state.get("k_q").asInt();
+      documentWindow = state.get("k_d").asInt();
+      bestEpoch = state.get("best_epoch").asInt();
+      bestMrr = state.get("best_mrr10").asDouble();
+      for (var value : state.get("validation")) {
+        history.add(value.asDouble());
+      }
+      truncateMetrics(metricsFile, optimizer.steps());
+    } else {
+      Files.writeString(metricsFile, METRICS_HEADER + "\n");
+    }
+    log.printf(
+        Locale.ROOT,
+        "model: %s, %,d weights on %s; %d epochs x %d steps of %d pairs, warm-up %d steps%n",
+        o.backbone(),
+        model.parameters().size(),
+        model.parameters().device(),
+        o.epochs(),
+        stepsPerEpoch,
+        o.batchSize(),
+        warmupSteps);
+    long step = optimizer.steps();
+    for (int epoch = startEpoch; epoch < o.epochs(); epoch++) {
+      List<List<Batches.Pair>> batches =
+          Batches.epoch(data, training, o.minGrade(), o.batchSize(), o.seed(), epoch);
+      batches = batches.subList(0, Math.min(batches.size(), stepsPerEpoch));
+      long pairs = 0;
+      long started = System.nanoTime();
+      try (ProgressBar bar =
+          new ProgressBarBuilder()
+              .setTaskName("epoch " + (epoch + 1) + "/" + o.epochs())
+              .setInitialMax(batches.size())
+              .setStyle(ProgressBarStyle.ASCII)
+              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log))
+              .setUpdateIntervalMillis(1000)
+              .showSpeed()
+              .build()) {
+        for (List<Batches.Pair> batch : batches) {
+          double lr = Schedules.learningRate(o.learningRate(), step, warmupSteps, totalSteps);
+          double lambdaQ = Schedules.flopsWeight(o.lambdaQuery(), step, rampSteps);
+          double lambdaD = Schedules.flopsWeight(o.lambdaDocument(), step, rampSteps);
+          StepFigures figures =
+              forwardBackward(model, batch, queryWindow, documentWindow, lambdaQ, lambdaD);
+          double gradNorm = optimizer.step(lr, o.weightDecay(), o.clipNorm());
+          Files.writeString(
+              metricsFile,
+              String.format(
+                  Locale.ROOT,
+                  "%d,%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.4f,%.1f,%.1f,%d,%d%n",
+                  epoch + 1,
+                  step + 1,
+                  figures.loss(),
+                  figures.rankLoss(),
+                  figures.flopsQuery(),
+                  figures.flopsDocument(),
+                  lambdaQ,
+                  lambdaD,
+                  lr,
+                  gradNorm,
+                  figures.activeQuery(),
+                  figures.activeDocument(),
+                  queryWindow,
+                  documentWindow),
+              java.nio.file.StandardOpenOption.APPEND);
+          if (head.lfw() == HeadConfig.Lfw.DYNAMIC) {
+            queryWindow = shrink(queryWindow, QUERY_WINDOWS, figures.queryNonZeros());
+            documentWindow = shrink(documentWindow, DOCUMENT_WINDOWS, figures.documentNonZeros());
+          }
+          step++;
+          pairs += batch.size();
+          bar.step();
+          bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f lr %.2e", figures.loss(), lr));
+        }
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      HeadConfig current = head.withWindows(queryWindow, documentWindow);
+      double mrr = validate(model, current, data, validation, validationCorpus);
+      history.add(mrr);
+      log.printf(
+          Locale.ROOT,
+          "epoch %d: %.1f pairs/s, validation MRR@10 %.4f on %d queries over %d products%n",
+          epoch + 1,
+          pairs / seconds,
+          mrr,
+          validation.size(),
+          validationCorpus.size());
+      ObjectNode trainingInfo =
+          trainingInfo(epoch, step, mrr, history, queryWindow, documentWindow);
+      Path checkpoint = o.output().resolve("checkpoints").resolve("epoch-" + (epoch + 1));
+      if (mrr > bestMrr) {
+        bestMrr = mrr;
+        bestEpoch = epoch + 1;
+        trainingInfo.put("best_epoch", bestEpoch);
+        trainingInfo.put("best_mrr10", bestMrr);
+        writeArtefact(model, current, o.output().resolve("artefact"), trainingInfo);
+      }
+      trainingInfo.put("best_epoch", bestEpoch);
+      trainingInfo.put("best_mrr10", bestMrr);
+      writeArtefact(model, current, checkpoint, trainingInfo);
+      SafetensorsWriter.write(
+          checkpoint.resolve("optimizer.safetensors"), optimizer.state(), DType.F32, Map.of());
+      JSON.writeValue(checkpoint.resolve("trainer.json").toFile(), trainingInfo);
+    }
+    Charts.write(metricsFile, history, o.output());
+    Path artefact = o.output().resolve("artefact");
+    log.printf(
+        Locale.ROOT,
+        "best epoch %d (validation MRR@10 %.4f) written to %s%n",
+        bestEpoch,
+        bestMrr,
+        artefact);
+    return new Result(artefact, bestEpoch, bestMrr, history);
+  }
+
+  private static void truncateMetrics(Path metrics, long steps) throws IOException {
+    List<String> kept = new ArrayList<>();
+    for (String line : Files.readAllLines(metrics)) {
+      if (kept.isEmpty() || Long.parseLong(line.split(",")[1]) <= steps) {
+        kept.add(line);
+      }
+    }
+    Files.write(metrics, kept);
+  }
+
+  private ObjectNode trainingInfo(
+      int epoch, long step, double mrr, List<Double> history, int kq, int kd) {
+    ObjectNode info = JSON.createObjectNode();
+    info.put("epoch", epoch);
+    info.put("epochs_completed", epoch + 1);
+    info.put("step", step);
+    info.put("validation_mrr10", mrr);
+    ArrayNode values = info.putArray("validation");
+    history.forEach(values::add);
+    info.put("k_q", kq);
+    info.put("k_d", kd);
+    info.set("options", JSON.valueToTree(optionsForJson()));
+    return info;
+  }
+
+  private Map<String, Object> optionsForJson() {
+    Map<String, Object> map = new LinkedHashMap<>();
+    TrainingOptions o = options;
+    map.put("data", o.data().toString());
+    map.put("split", o.split());
+    map.put("min_grade", o.minGrade());
+    map.put("holdout_percent", o.holdoutPercent());
+    map.put("backbone", o.backbone());
+    map.put("epochs", o.epochs());
+    map.put("batch_size", o.batchSize());
+    map.put("learning_rate", o.learningRate());
+    map.put("weight_decay", o.weightDecay());
+    map.put("warmup_epochs", o.warmupEpochs());
+    map.put("lambda_q", o.lambdaQuery());
+    map.put("lambda_d", o.lambdaDocument());
+    map.put("lambda_ramp_epochs", o.lambdaRampEpochs());
+    map.put("clip_norm", o.clipNorm());
+    map.put("validation_queries", o.validationQueries());
+    map.put("max_steps_per_epoch", o.maxStepsPerEpoch());
+    map.put("seed", o.seed());
+    return map;
+  }
+
+  private static void writeArtefact(
+      ProsperModel model, HeadConfig head, Path directory, ObjectNode training) throws IOException {
+    ProsperModel view =
+        new ProsperModel(model.config(), head, model.tokenizer(), model.parameters());
+    Artefact.write(view, directory, training);
+  }
+
+  /** The next smaller window once more than 90 % of the batch is already below the current one. */
+  static int shrink(int current, int[] windows, double[] nonZeros) {
+    int below = 0;
+    for (double n : nonZeros) {
+      if (n < current) {
+        below++;
+      }
+    }
+    if (below > 0.9 * nonZeros.length) {
+      for (int window : windows) {
+        if (window < current) {
+          return window;
+        }
+      }
+    }
+    return current;
+  }
+
+  /**
+   * The loss of one batch and its gradients (left on the parameters).
+   *
+   * <p>L = InfoNCE(s(TopK_kq(W_q), TopK_kd(W_d))) + λ_q FLOPS(w_q) + λ_d FLOPS(w_d).
+   */
+  public static StepFigures forwardBackward(
+      ProsperModel model,
+      List<Batches.Pair> batch,
+      int queryWindow,
+      int documentWindow,
+      double lambdaQ,
+      double lambdaD) {
+    List<String> queries = batch.stream().map(Batches.Pair::query).toList();
+    List<String> titles = batch.stream().map(Batches.Pair::title).toList();
+    try (NDManager manager = model.parameters().manager().newSubManager();
+        GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+      Losses losses =
+          losses(model, manager, queries, titles, queryWindow, documentWindow, lambdaQ, lambdaD);
+      collector.backward(losses.total());
+      return new StepFigures(
+          losses.total().getFloat(),
+          losses.rank().getFloat(),
+          losses.flopsQuery().getFloat(),
+          losses.flopsDocument().getFloat(),
+          mean(losses.queryActive()),
+          mean(losses.documentActive()),
+          losses.queryNonZeros(),
+          losses.documentNonZeros());
+    }
+  }
+
+  /** The parts of the loss of a batch, as arrays on {@code manager}. */
+  public record Losses(
+      NDArray total,
+      NDArray rank,
+      NDArray flopsQuery,
+      NDArray flopsDocument,
+      double[] queryActive,
+      double[] documentActive,
+      double[] queryNonZeros,
+      double[] documentNonZeros) {}
+
+  public static Losses losses(
+      ProsperModel model,
+      NDManager manager,
+      List<String> queries,
+      List<String> titles,
+      int queryWindow,
+      int documentWindow,
+      double lambdaQ,
+      double lambdaD) {
+    HeadConfig head = model.head();
+    ProsperModel.Representation q = model.represent(manager, model.tokenize(queries));
+    ProsperModel.Representation d = model.represent(manager, model.tokenize(titles));
+    NDArray qWindowed =
+        head.lfw() == HeadConfig.Lfw.NONE ? q.full() : ProsperHead.window(q.full(), queryWindow);
+    NDArray dWindowed =
+        head.lfw() == HeadConfig.Lfw.NONE ? d.full() : ProsperHead.window(d.full(), documentWindow);
+    NDArray scores = ProsperHead.score(qWindowed, dWindowed, head.normalization());
+    int n = queries.size();
+    NDArray diagonal = manager.eye(n);
+    NDArray rank = scores.logSoftmax(1).mul(diagonal).sum().div(-n);
+    NDArray flopsQ = ProsperHead.flops(q.basic());
+    NDArray flopsD = ProsperHead.flops(d.basic());
+    NDArray total = rank.add(flopsQ.mul((float) lambdaQ)).add(flopsD.mul((float) lambdaD));
+    return new Losses(
+        total,
+        rank,
+        flopsQ,
+        flopsD,
+        toDoubles(ProsperHead.activeTerms(qWindowed).toFloatArray()),
+        toDoubles(ProsperHead.activeTerms(dWindowed).toFloatArray()),
+        toDoubles(ProsperHead.activeTerms(q.full()).toFloatArray()),
+        toDoubles(ProsperHead.activeTerms(d.full()).toFloatArray()));
+  }
+
+  private static double[] toDoubles(float[] values) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
+  }
+
+  private static double mean(double[] values) {
+    double sum = 0;
+    for (double v : values) {
+      sum += v;
+    }
+    return values.length == 0 ? 0 : sum / values.length;
+  }
+
+  private double validate(
+      ProsperModel model,
+      HeadConfig head,
+      Dataset data,
+      List<String> validation,
+      Map<String, String> corpus) {
+    ProsperModel view =
+        new ProsperModel(model.config(), head, model.tokenizer(), model.parameters());
+    view.setBatchSize(64);
+    SparseRetriever retriever;
+    try (ProgressBar bar =
+        new ProgressBarBuilder()
+            .setTaskName("validation")
+            .setInitialMax(corpus.size())
+            .setStyle(ProgressBarStyle.ASCII)
+            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log))
+            .setUpdateIntervalMillis(1000)
+            .build()) {
+      retriever = new SparseRetriever(view, corpus, bar::stepBy);
+    }
+    List<String> texts = validation.stream().map(q -> data.queries().get(q)).toList();
+    List<Map<String, Double>> judgements =
+        validation.stream().map(q -> data.qrels().getOrDefault(q, Map.of())).toList();
+    return RankingMetrics.compute(retriever.search(texts, 100), judgements, options.minGrade())
+        .get("MRR@10");
+  }
+}

@@ -12,7 +12,13 @@ import picocli.CommandLine.Command;
     name = "training-job.jar",
     mixinStandardHelpOptions = true,
     versionProvider = TrainingJob.Version.class,
-    subcommands = {TrainCommand.class, SampleDataCommand.class, EncoderBenchmark.class},
+    subcommands = {
+      TrainCommand.class,
+      EvaluateCommand.class,
+      EncodeCommand.class,
+      SampleDataCommand.class,
+      EncoderBenchmark.class
+    },
     description = {"Trains, evaluates and inspects PROSPER learned-sparse retrieval models."})
 public final class TrainingJob implements Runnable {
 

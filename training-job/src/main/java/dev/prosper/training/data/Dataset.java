@@ -245,6 +245,34 @@ public record Dataset(
         : filterQueries(t -> heldOut(t, holdoutPercent), "hold-out " + holdoutPercent + "% only");
   }
 
+  /**
+   * The same queries over a smaller product set: every product judged for the given queries, then
+   * random others (seeded) up to {@code size}.
+   */
+  public Dataset sampleProducts(List<String> queryIds, int size, long seed) {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    for (String q : queryIds) {
+      ids.addAll(qrels.getOrDefault(q, Map.of()).keySet());
+    }
+    List<String> others = new ArrayList<>(products.keySet());
+    Collections.shuffle(others, new java.util.Random(seed));
+    for (String id : others) {
+      if (ids.size() >= size) {
+        break;
+      }
+      ids.add(id);
+    }
+    Map<String, String> kept = new LinkedHashMap<>();
+    products.forEach(
+        (id, title) -> {
+          if (ids.contains(id)) {
+            kept.put(id, title);
+          }
+        });
+    return new Dataset(
+        kept, queries, qrels, description + ", " + kept.size() + " sampled products");
+  }
+
   /** Writes the uniform TSV layout (products.tsv, queries.tsv, qrels.tsv). */
   public void writeTsv(Path directory) throws IOException {
     Files.createDirectories(directory);

@@ -53,7 +53,7 @@ public final class Trainer {
   static final int[] QUERY_WINDOWS = {256, 128, 64};
   static final int[] DOCUMENT_WINDOWS = {512, 256, 128};
   static final String METRICS_HEADER =
-      "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d";
+      "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d,seconds_forward_backward,seconds_update";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -253,14 +253,17 @@ public final class Trainer {
           double lr = Schedules.learningRate(o.learningRate(), step, warmupSteps, totalSteps);
           double lambdaQ = Schedules.flopsWeight(o.lambdaQuery(), step, rampSteps);
           double lambdaD = Schedules.flopsWeight(o.lambdaDocument(), step, rampSteps);
+          long t0 = System.nanoTime();
           StepFigures figures =
               forwardBackward(model, batch, queryWindow, documentWindow, lambdaQ, lambdaD);
+          long t1 = System.nanoTime();
           double gradNorm = optimizer.step(lr, o.weightDecay(), o.clipNorm());
+          long t2 = System.nanoTime();
           Files.writeString(
               metricsFile,
               String.format(
                   Locale.ROOT,
-                  "%d,%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.4f,%.1f,%.1f,%d,%d%n",
+                  "%d,%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.4f,%.1f,%.1f,%d,%d,%.3f,%.3f%n",
                   epoch + 1,
                   step + 1,
                   figures.loss(),
@@ -274,7 +277,9 @@ public final class Trainer {
                   figures.activeQuery(),
                   figures.activeDocument(),
                   queryWindow,
-                  documentWindow),
+                  documentWindow,
+                  (t1 - t0) / 1e9,
+                  (t2 - t1) / 1e9),
               java.nio.file.StandardOpenOption.APPEND);
           if (head.lfw() == HeadConfig.Lfw.DYNAMIC) {
             queryWindow = shrink(queryWindow, QUERY_WINDOWS, figures.queryNonZeros());

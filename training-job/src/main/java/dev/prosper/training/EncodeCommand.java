@@ -1,0 +1,91 @@
+package dev.prosper.training;
+
+import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.EncodedText;
+import dev.prosper.encoder.model.Mode;
+import dev.prosper.encoder.model.ProsperModel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code encode}: the weighted terms of texts, literal terms marked. */
+@Command(
+    name = "encode",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    description = {
+      "Prints the weighted terms of each text as the artefact encodes it (query mode: window k_q;",
+      "document mode: window k_d), largest first. '*' marks literal terms (present in the text).",
+      "These are the weights the OpenSearch plugin stores and queries with."
+    })
+public final class EncodeCommand implements Callable<Integer> {
+
+  @Option(names = "--model", required = true, description = "Artefact directory or zip.")
+  Path model;
+
+  @Option(names = "--mode", description = "query or document.")
+  String mode = "query";
+
+  @Option(names = "--top-k", description = "Print at most this many terms (0: the mode's window).")
+  int topK = 0;
+
+  @Option(names = "--normalize", description = "L2-normalise query weights (as served).")
+  boolean normalize;
+
+  @Option(names = "--json", description = "One JSON object per text instead of a table.")
+  boolean json;
+
+  @Option(names = "--device", description = "auto, cpu or gpu.")
+  String device = "cpu";
+
+  @Parameters(arity = "1..*", paramLabel = "TEXT", description = "Texts to encode.")
+  List<String> texts;
+
+  @Override
+  public Integer call() throws Exception {
+    Mode parsed = Mode.of(mode);
+    if (topK < 0) {
+      throw new IllegalArgumentException("[--top-k] must be 0 or positive, got " + topK);
+    }
+    com.fasterxml.jackson.databind.ObjectMapper mapper =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    try (ProsperModel loaded = Artefact.load(model, Devices.resolve(device))) {
+      List<EncodedText> encoded =
+          topK == 0 ? loaded.encode(texts, parsed) : loaded.encode(texts, parsed, topK);
+      for (int i = 0; i < texts.size(); i++) {
+        EncodedText text = encoded.get(i);
+        double norm = normalize ? Math.max(1e-12, text.toSparseVector().l2Norm()) : 1;
+        if (json) {
+          var node = mapper.createObjectNode();
+          node.put("text", texts.get(i));
+          var terms = node.putArray("terms");
+          for (EncodedText.Term term : text.terms()) {
+            terms
+                .addObject()
+                .put("term", term.term())
+                .put("weight", term.weight() / norm)
+                .put("literal", term.literal());
+          }
+          System.out.println(mapper.writeValueAsString(node));
+          continue;
+        }
+        System.out.printf(
+            Locale.ROOT, "%s (%s mode, %d terms)%n", texts.get(i), parsed.id(), text.size());
+        for (EncodedText.Term term : text.terms()) {
+          System.out.printf(
+              Locale.ROOT,
+              "  %s %-20s %.6f%n",
+              term.literal() ? "*" : " ",
+              term.term(),
+              term.weight() / norm);
+        }
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,275 @@
+package dev.prosper.training;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.training.data.Dataset;
+import dev.prosper.training.eval.Bm25Retriever;
+import dev.prosper.training.eval.DenseRetriever;
+import dev.prosper.training.eval.RankingMetrics;
+import dev.prosper.training.eval.Retriever;
+import dev.prosper.training.eval.SparseRetriever;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code evaluate}: exact first-stage retrieval quality of artefacts and baselines. */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    showDefaultValues = true,
+    sortOptions = false,
+    description = {
+      "Retrieves the top 1000 products for every query over the whole product set, exactly, with",
+      "each PROSPER artefact and each baseline on the same queries, and reports Hit@1/10/100/1000,",
+      "MRR@10, Recall@10/100/1000, nDCG@10 (graded) and sparsity (mean query/document terms and",
+      "mean overlapping terms per query-document pair). Writes report.md and report.json."
+    })
+public final class EvaluateCommand implements Callable<Integer> {
+
+  @Option(names = "--data", required = true, description = "Dataset directory.")
+  Path data;
+
+  @Option(names = "--split", description = "Query split to evaluate.")
+  String split = "train";
+
+  @Option(names = "--min-grade", description = "Judgements at or above this grade are positives.")
+  double minGrade = 1;
+
+  @Option(
+      names = "--holdout-percent",
+      description = "Evaluate only the queries train --holdout-percent excluded (0: all queries).")
+  int holdoutPercent = 0;
+
+  @Option(
+      names = "--model",
+      description = "NAME=ARTEFACT (directory or zip); repeat for several (ablations).")
+  Map<String, Path> models = new LinkedHashMap<>();
+
+  @Option(
+      names = "--baselines",
+      split = ",",
+      description =
+          "Any of bm25-standard, bm25-english, dense (the backbone's sentence embedding),"
+              + " untrained (PROSPER head on the backbone, not trained), or none.")
+  List<String> baselines = List.of("bm25-standard", "bm25-english", "dense", "untrained");
+
+  @Option(
+      names = "--backbone",
+      description = "Backbone of the dense and untrained baselines (default: the first model's).")
+  String backbone;
+
+  @Option(names = "--max-queries", description = "Evaluate at most this many queries (0: all).")
+  int maxQueries = 0;
+
+  @Option(
+      names = "--output",
+      required = true,
+      description = "Directory for report.md and report.json.")
+  Path output;
+
+  @Option(
+      names = "--corpus-sample",
+      description =
+          "Search only the products judged for the evaluated queries plus random others up to this"
+              + " many (0: every product). For quick comparisons; say so when reporting.")
+  int corpusSample = 0;
+
+  @Option(names = "--device", description = "auto, cpu or gpu.")
+  String device = "auto";
+
+  @Override
+  public Integer call() throws Exception {
+    Dataset full = Dataset.read(data, split).heldOutSplit(holdoutPercent);
+    List<String> queryIds = new ArrayList<>(full.queriesWithPositives(minGrade));
+    if (maxQueries > 0 && queryIds.size() > maxQueries) {
+      queryIds = queryIds.subList(0, maxQueries);
+    }
+    Dataset dataset = corpusSample > 0 ? full.sampleProducts(queryIds, corpusSample, 7) : full;
+    List<String> texts = queryIds.stream().map(dataset.queries()::get).toList();
+    List<Map<String, Double>> judgements =
+        queryIds.stream().map(q -> dataset.qrels().get(q)).toList();
+    System.err.printf(
+        Locale.ROOT,
+        "evaluating %d queries (positives: grade >= %s) over %d products (%s)%n",
+        texts.size(),
+        minGrade,
+        dataset.products().size(),
+        dataset.description());
+    Device dev = Devices.resolve(device);
+    Map<String, Map<String, Double>> results = new LinkedHashMap<>();
+    String backboneName = backbone;
+    for (Map.Entry<String, Path> model : models.entrySet()) {
+      Artefact.Manifest manifest = Artefact.inspect(model.getValue());
+      if (backboneName == null) {
+        backboneName = manifest.training().path("options").path("backbone").asText(null);
+      }
+      try (ProsperModel loaded = Artefact.load(model.getValue(), dev)) {
+        results.put(model.getKey(), sparse(loaded, dataset, texts, judgements));
+      }
+    }
+    for (String baseline : baselines) {
+      switch (baseline) {
+        case "none" -> {}
+        case "bm25-standard" -> {
+          try (Bm25Retriever bm25 = new Bm25Retriever(dataset.products(), new StandardAnalyzer())) {
+            results.put("BM25 (standard analyzer)", evaluate(bm25, texts, judgements));
+          }
+        }
+        case "bm25-english" -> {
+          try (Bm25Retriever bm25 = new Bm25Retriever(dataset.products(), new EnglishAnalyzer())) {
+            results.put("BM25 (english analyzer)", evaluate(bm25, texts, judgements));
+          }
+        }
+        case "dense", "untrained" -> {
+          if (backboneName == null) {
+            throw new IllegalArgumentException(
+                "[--backbone] is needed for the " + baseline + " baseline");
+          }
+          try (ProsperModel base = Backbones.load(backboneName, firstHead(), dev, 42)) {
+            base.setBatchSize(64);
+            if (baseline.equals("dense")) {
+              DenseRetriever dense;
+              try (ProgressBar bar = bar("dense " + backboneName, dataset.products().size())) {
+                dense = new DenseRetriever(base, dataset.products(), bar::stepBy);
+              }
+              results.put(
+                  "dense " + backboneName + " (" + densePooling(base) + ")",
+                  evaluate(dense, texts, judgements));
+            } else {
+              results.put(
+                  "untrained PROSPER on " + backboneName, sparse(base, dataset, texts, judgements));
+            }
+          }
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "[--baselines] unknown baseline ["
+                    + baseline
+                    + "]: use bm25-standard, bm25-english, dense, untrained");
+      }
+    }
+    write(results, texts.size(), dataset);
+    return 0;
+  }
+
+  private dev.prosper.encoder.model.HeadConfig firstHead() throws IOException {
+    for (Path artefact : models.values()) {
+      return Artefact.inspect(artefact).head();
+    }
+    return dev.prosper.encoder.model.HeadConfig.DEFAULT;
+  }
+
+  private static String densePooling(ProsperModel model) {
+    return model.config() instanceof dev.prosper.encoder.model.BertConfig bert
+        ? bert.densePooling() + " pooling"
+        : "last-token pooling";
+  }
+
+  private Map<String, Double> sparse(
+      ProsperModel model,
+      Dataset dataset,
+      List<String> texts,
+      List<Map<String, Double>> judgements) {
+    model.setBatchSize(64);
+    SparseRetriever retriever;
+    try (ProgressBar bar = bar("encode products", dataset.products().size())) {
+      retriever = new SparseRetriever(model, dataset.products(), bar::stepBy);
+    }
+    return evaluate(retriever, texts, judgements);
+  }
+
+  private Map<String, Double> evaluate(
+      Retriever retriever, List<String> texts, List<Map<String, Double>> judgements) {
+    List<List<String>> rankings = retriever.search(texts, 1000);
+    Map<String, Double> metrics =
+        new LinkedHashMap<>(RankingMetrics.compute(rankings, judgements, minGrade));
+    metrics.putAll(retriever.statistics());
+    return metrics;
+  }
+
+  private static ProgressBar bar(String task, long max) {
+    return new ProgressBarBuilder()
+        .setTaskName(task)
+        .setInitialMax(max)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .setUpdateIntervalMillis(1000)
+        .showSpeed()
+        .build();
+  }
+
+  private void write(Map<String, Map<String, Double>> results, int queries, Dataset dataset)
+      throws IOException {
+    Files.createDirectories(output);
+    List<String> columns =
+        List.of(
+            "Hit@1",
+            "Hit@10",
+            "Hit@100",
+            "Hit@1000",
+            "MRR@10",
+            "Recall@10",
+            "Recall@100",
+            "Recall@1000",
+            "nDCG@10",
+            "mean query terms",
+            "mean document terms",
+            "mean overlapping terms");
+    StringBuilder md = new StringBuilder();
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%d queries, %d products, positives grade >= %s (%s)%n%n",
+            queries,
+            dataset.products().size(),
+            minGrade,
+            dataset.description()));
+    md.append("| system | ").append(String.join(" | ", columns)).append(" |\n");
+    md.append("|---").append("|---:".repeat(columns.size())).append("|\n");
+    results.forEach(
+        (system, metrics) -> {
+          md.append("| ").append(system);
+          for (String column : columns) {
+            Double value = metrics.get(column);
+            md.append(" | ")
+                .append(
+                    value == null
+                        ? "–"
+                        : column.startsWith("mean")
+                            ? String.format(Locale.ROOT, "%.1f", value)
+                            : String.format(Locale.ROOT, "%.4f", value));
+          }
+          md.append(" |\n");
+        });
+    Files.writeString(output.resolve("report.md"), md);
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode json = mapper.createObjectNode();
+    json.put("queries", queries);
+    json.put("products", dataset.products().size());
+    json.put("min_grade", minGrade);
+    json.put("dataset", dataset.description());
+    json.set("results", mapper.valueToTree(results));
+    mapper.writeValue(output.resolve("report.json").toFile(), json);
+    System.out.print(md);
+  }
+}

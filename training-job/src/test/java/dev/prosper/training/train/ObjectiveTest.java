@@ -1,0 +1,192 @@
+package dev.prosper.training.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.testing.TinyCheckpoints;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The training objective against a hand computation and its gradient against finite differences.
+ */
+class ObjectiveTest {
+
+  private static final List<String> QUERIES =
+      List.of("patio umbrella", "cordless drill", "white steel");
+  private static final List<String> TITLES =
+      List.of("9 ft. patio umbrella white", "18v lithium-ion cordless drill", "black steel café ä");
+
+  @TempDir Path directory;
+
+  private ProsperModel tinyModel(HeadConfig head) throws Exception {
+    Path checkpoint = TinyCheckpoints.writeBert(directory.resolve("bert"), 200, 3);
+    return Backbones.load(checkpoint.toString(), head, Device.cpu(), 9);
+  }
+
+  @Test
+  void lossMatchesAHandComputation() throws Exception {
+    HeadConfig head = HeadConfig.DEFAULT.withWindows(5, 7);
+    try (ProsperModel model = tinyModel(head);
+        NDManager manager = model.parameters().manager().newSubManager()) {
+      double lambdaQ = 0.3;
+      double lambdaD = 0.2;
+      Trainer.Losses losses =
+          Trainer.losses(model, manager, QUERIES, TITLES, 5, 7, lambdaQ, lambdaD);
+      ProsperModel.Representation q = model.represent(manager, model.tokenize(QUERIES));
+      ProsperModel.Representation d = model.represent(manager, model.tokenize(TITLES));
+      int vocab = model.config().vocabSize();
+      double[][] qw = window(q.full().toFloatArray(), vocab, 5);
+      double[][] dw = window(d.full().toFloatArray(), vocab, 7);
+      int n = QUERIES.size();
+      double rank = 0;
+      for (int i = 0; i < n; i++) {
+        double norm = 0;
+        for (double v : qw[i]) {
+          norm += v * v;
+        }
+        norm = Math.sqrt(norm);
+        double[] scores = new double[n];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+          for (int t = 0; t < vocab; t++) {
+            scores[j] += qw[i][t] / norm * dw[j][t];
+          }
+          max = Math.max(max, scores[j]);
+        }
+        double sum = 0;
+        for (double s : scores) {
+          sum += Math.exp(s - max);
+        }
+        rank += -(scores[i] - max - Math.log(sum)) / n;
+      }
+      double flopsQ = flops(q.basic().toFloatArray(), vocab, n);
+      double flopsD = flops(d.basic().toFloatArray(), vocab, n);
+      assertEquals(rank, losses.rank().getFloat(), 1e-4);
+      assertEquals(flopsQ, losses.flopsQuery().getFloat(), 1e-3 * Math.max(1, flopsQ));
+      assertEquals(
+          rank + lambdaQ * flopsQ + lambdaD * flopsD,
+          losses.total().getFloat(),
+          1e-3 * Math.max(1, flopsQ));
+      for (double active : losses.queryActive()) {
+        assertTrue(active <= 5, "query window keeps at most 5 terms, got " + active);
+      }
+    }
+  }
+
+  private static double[][] window(float[] flat, int vocab, int k) {
+    int rows = flat.length / vocab;
+    double[][] out = new double[rows][vocab];
+    for (int r = 0; r < rows; r++) {
+      float[] row = java.util.Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+      long nonZero = 0;
+      for (float v : row) {
+        nonZero += v != 0 ? 1 : 0;
+      }
+      float[] sorted = row.clone();
+      java.util.Arrays.sort(sorted);
+      float kth = sorted[vocab - k];
+      for (int t = 0; t < vocab; t++) {
+        out[r][t] = nonZero <= k || row[t] >= kth ? row[t] : 0;
+      }
+    }
+    return out;
+  }
+
+  private static double flops(float[] flat, int vocab, int rows) {
+    double total = 0;
+    for (int t = 0; t < vocab; t++) {
+      double mean = 0;
+      for (int r = 0; r < rows; r++) {
+        mean += flat[r * vocab + t] / rows;
+      }
+      total += mean * mean;
+    }
+    return total;
+  }
+
+  @Test
+  void gradientMatchesFiniteDifferences() throws Exception {
+    // Windows wider than the vocabulary keep the loss smooth in every weight.
+    HeadConfig head = HeadConfig.DEFAULT.withWindows(1000, 1000);
+    try (ProsperModel model = tinyModel(head)) {
+      List<Batches.Pair> batch =
+          List.of(
+              new Batches.Pair("1", QUERIES.get(0), "a", TITLES.get(0)),
+              new Batches.Pair("2", QUERIES.get(1), "b", TITLES.get(1)),
+              new Batches.Pair("3", QUERIES.get(2), "c", TITLES.get(2)));
+      model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
+      Trainer.forwardBackward(model, batch, 1000, 1000, 0.01, 0.01);
+      String[] names = {
+        "prosper.lrn.bias",
+        "encoder.layer.1.output.dense.weight",
+        "cls.predictions.bias",
+        "embeddings.word_embeddings.weight"
+      };
+      int checked = 0;
+      for (String name : names) {
+        NDArray parameter = model.parameters().get(name);
+        float[] gradient = parameter.getGradient().toFloatArray();
+        int index = argMaxAbs(gradient);
+        double numeric = numericGradient(model, batch, parameter, index, 1e-2f);
+        assertEquals(
+            gradient[index], numeric, 0.05 * Math.abs(numeric) + 1e-4, name + "[" + index + "]");
+        checked++;
+      }
+      assertEquals(names.length, checked);
+    }
+  }
+
+  private static int argMaxAbs(float[] values) {
+    int best = 0;
+    for (int i = 1; i < values.length; i++) {
+      if (Math.abs(values[i]) > Math.abs(values[best])) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private static double numericGradient(
+      ProsperModel model, List<Batches.Pair> batch, NDArray parameter, int index, float epsilon) {
+    float[] values = parameter.toFloatArray();
+    float original = values[index];
+    double[] losses = new double[2];
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      for (int side = 0; side < 2; side++) {
+        values[index] = original + (side == 0 ? epsilon : -epsilon);
+        parameter.set(values);
+        try (NDManager manager = model.parameters().manager().newSubManager()) {
+          losses[side] =
+              Trainer.losses(
+                      model,
+                      manager,
+                      batch.stream().map(Batches.Pair::query).toList(),
+                      batch.stream().map(Batches.Pair::title).toList(),
+                      1000,
+                      1000,
+                      0.01,
+                      0.01)
+                  .total()
+                  .getFloat();
+        }
+      }
+      values[index] = original;
+      parameter.set(values);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+    return (losses[0] - losses[1]) / (2 * epsilon);
+  }
+}

@@ -1,0 +1,163 @@
+package dev.prosper.training.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.EncodedText;
+import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.model.Mode;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.training.data.Dataset;
+import dev.prosper.training.data.SampleCatalogue;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End-to-end training runs on a generated catalogue with the pretrained MiniLM backbone. */
+class TrainerTest {
+
+  @TempDir Path directory;
+
+  private Path sampleData() throws Exception {
+    Path data = directory.resolve("data");
+    SampleCatalogue.generate(400, 150, 3).toDataset().writeTsv(data);
+    return data;
+  }
+
+  private TrainingOptions options(Path data, Path output, boolean resume) {
+    return new TrainingOptions(
+        data,
+        "train",
+        3,
+        0,
+        "minilm-l6",
+        HeadConfig.DEFAULT,
+        output,
+        2,
+        8,
+        1e-4,
+        0.1,
+        0.3,
+        5e-3,
+        1e-3,
+        1.5,
+        1.0,
+        20,
+        300,
+        3,
+        7,
+        "cpu",
+        resume);
+  }
+
+  @Test
+  void trainsValidatesWritesALoadableArtefactAndResumesToTheSameWeights() throws Exception {
+    Path data = sampleData();
+    Path full = directory.resolve("full");
+    ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    Trainer.Result result =
+        new Trainer(
+                options(data, full, false), new PrintStream(logBytes, true, StandardCharsets.UTF_8))
+            .run();
+    String log = logBytes.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("validation MRR@10"), log);
+    assertEquals(2, result.validation().size());
+    assertTrue(result.bestMrr10() > 0, "validation found positives: " + result.bestMrr10());
+    List<String> metrics = Files.readAllLines(full.resolve("metrics.csv"));
+    assertEquals(Trainer.METRICS_HEADER, metrics.get(0));
+    assertEquals(1 + 2 * 3, metrics.size());
+    for (String chart : List.of("loss.png", "sparsity.png", "validation.png")) {
+      assertTrue(Files.size(full.resolve(chart)) > 1000, chart);
+    }
+    try (ProsperModel model = Artefact.load(result.artefact(), Device.cpu())) {
+      EncodedText encoded = model.encode(List.of("patio umbrella"), Mode.QUERY).get(0);
+      assertTrue(encoded.size() > 0);
+      assertTrue(encoded.terms().stream().anyMatch(t -> t.literal() && t.term().equals("patio")));
+    }
+    // An interrupted run: epoch 1's checkpoint and metrics only, then --resume.
+    Path resumed = directory.resolve("resumed");
+    Files.createDirectories(resumed.resolve("checkpoints"));
+    copyTree(full.resolve("checkpoints/epoch-1"), resumed.resolve("checkpoints/epoch-1"));
+    Files.write(resumed.resolve("metrics.csv"), metrics);
+    new Trainer(
+            options(data, resumed, true),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+        .run();
+    assertArrayEquals(
+        Files.readAllBytes(full.resolve("checkpoints/epoch-2/model.safetensors")),
+        Files.readAllBytes(resumed.resolve("checkpoints/epoch-2/model.safetensors")),
+        "resuming after epoch 1 gives the weights of the uninterrupted run");
+    List<String> resumedMetrics = Files.readAllLines(resumed.resolve("metrics.csv"));
+    assertEquals(metrics.size(), resumedMetrics.size());
+    for (int i = 0; i < metrics.size(); i++) {
+      // The same losses; the timing columns differ.
+      assertEquals(
+          List.of(metrics.get(i).split(",")).subList(0, 14),
+          List.of(resumedMetrics.get(i).split(",")).subList(0, 14));
+    }
+  }
+
+  @Test
+  void lossFallsOnABatch() throws Exception {
+    Dataset data = SampleCatalogue.generate(200, 40, 5).toDataset();
+    List<Batches.Pair> batch =
+        Batches.epoch(data, List.copyOf(data.queries().keySet()), 3, 8, 1, 0).get(0);
+    try (ProsperModel model = Backbones.load("minilm-l6", HeadConfig.DEFAULT, Device.cpu(), 1)) {
+      model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
+      AdamW optimizer = new AdamW(model.parameters());
+      double first = 0;
+      double last = 0;
+      for (int step = 0; step < 6; step++) {
+        Trainer.StepFigures figures = Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+        optimizer.step(1e-4, 0.1, 1.0);
+        if (step == 0) {
+          first = figures.rankLoss();
+        }
+        last = figures.rankLoss();
+      }
+      assertTrue(last < first * 0.8, "rank loss " + first + " -> " + last);
+    }
+  }
+
+  @Test
+  void batchesNeverRepeatAProductOrAQuery() throws Exception {
+    Dataset data = SampleCatalogue.generate(50, 300, 11).toDataset();
+    List<List<Batches.Pair>> batches =
+        Batches.epoch(data, List.copyOf(data.queries().keySet()), 1, 16, 2, 0);
+    int pairs = 0;
+    for (List<Batches.Pair> batch : batches) {
+      Set<String> products = new HashSet<>();
+      Set<String> queries = new HashSet<>();
+      for (Batches.Pair pair : batch) {
+        assertTrue(products.add(pair.productId()), "product twice in a batch");
+        assertTrue(queries.add(pair.query()), "query twice in a batch");
+      }
+      pairs += batch.size();
+    }
+    assertTrue(pairs > 250, "pairs " + pairs);
+    assertEquals(
+        batches,
+        Batches.epoch(data, List.copyOf(data.queries().keySet()), 1, 16, 2, 0),
+        "same seed");
+  }
+
+  private static void copyTree(Path from, Path to) throws Exception {
+    Files.createDirectories(to);
+    try (var files = Files.list(from)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, to.resolve(file.getFileName()));
+      }
+    }
+  }
+}

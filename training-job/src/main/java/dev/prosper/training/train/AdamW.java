@@ -76,11 +76,14 @@ final class AdamW {
         NDArray v = second.get(name);
         m.muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
         v.muli((float) BETA2).addi(g.square().muli((float) (1 - BETA2)));
-        NDArray update =
-            m.div((float) correction1)
-                .divi(v.div((float) correction2).sqrt().addi((float) EPSILON));
+        // Temporaries must belong to the step's scope: an op on a parameter-owned array would
+        // attach its result to the parameters' manager and leak it.
+        NDArray update = scoped(m.div((float) correction1), scope);
+        NDArray denominator =
+            scoped(v.div((float) correction2), scope).sqrt().addi((float) EPSILON);
+        update.divi(denominator);
         if (weightDecay > 0 && decays(name)) {
-          update.addi(parameter.mul((float) weightDecay));
+          update.addi(scoped(parameter.mul((float) weightDecay), scope));
         }
         parameter.subi(update.muli((float) learningRate));
         gradient.subi(gradient);
@@ -89,6 +92,11 @@ final class AdamW {
     } finally {
       JniUtils.setGradMode(gradMode);
     }
+  }
+
+  private static NDArray scoped(NDArray array, NDManager scope) {
+    array.attach(scope);
+    return array;
   }
 
   /** The moment estimates, for checkpoints. */

@@ -202,40 +202,14 @@ public final class Artefact {
         throw new IllegalArgumentException("[head] is missing");
       }
       head = JSON.treeToValue(headNode, HeadConfig.class);
+    } catch (com.fasterxml.jackson.databind.exc.InvalidFormatException e) {
+      throw new ArtefactException(artefact, invalidValue(e), e);
     } catch (IllegalArgumentException | IOException e) {
       Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
       throw new ArtefactException(artefact, cause.getMessage(), e);
     }
-    String tokenizerSha = root.path("tokenizer").path("sha256").asText("");
-    String actualTokenizerSha = sha256(directory.resolve(TOKENIZER));
-    if (!tokenizerSha.equals(actualTokenizerSha)) {
-      throw new ArtefactException(
-          artefact,
-          "tokenizer checksum mismatch: "
-              + MANIFEST
-              + " says ["
-              + tokenizerSha
-              + "], "
-              + TOKENIZER
-              + " has ["
-              + actualTokenizerSha
-              + "]");
-    }
-    String weightsSha = root.path("weights").path("sha256").asText("");
-    String actualWeightsSha = sha256(directory.resolve(WEIGHTS));
-    if (!weightsSha.equals(actualWeightsSha)) {
-      throw new ArtefactException(
-          artefact,
-          "weights checksum mismatch: "
-              + MANIFEST
-              + " says ["
-              + weightsSha
-              + "], "
-              + WEIGHTS
-              + " has ["
-              + actualWeightsSha
-              + "]");
-    }
+    String tokenizerSha = checkSha(artefact, directory, root, "tokenizer", TOKENIZER);
+    String weightsSha = checkSha(artefact, directory, root, "weights", WEIGHTS);
     try (SafetensorsFile weights = SafetensorsFile.open(directory.resolve(WEIGHTS))) {
       Map<String, long[]> expected = ProsperModel.parameterShapes(backbone, head);
       for (Map.Entry<String, long[]> entry : expected.entrySet()) {
@@ -291,6 +265,51 @@ public final class Artefact {
         tokenizerSha,
         weightsSha,
         root.path("training").isObject() ? root.get("training") : JSON.createObjectNode());
+  }
+
+  /** "[head.pooling] must be one of last, max, got [mean]" for a bad enum value. */
+  private static String invalidValue(com.fasterxml.jackson.databind.exc.InvalidFormatException e) {
+    StringBuilder path = new StringBuilder("head");
+    for (var reference : e.getPath()) {
+      path.append('.').append(reference.getFieldName());
+    }
+    StringBuilder allowed = new StringBuilder();
+    Object[] constants = e.getTargetType().getEnumConstants();
+    if (constants != null) {
+      for (Object constant : constants) {
+        allowed.append(allowed.isEmpty() ? "" : ", ").append(((HeadConfig.Named) constant).id());
+      }
+    }
+    return "["
+        + path
+        + "] "
+        + (allowed.isEmpty() ? "is invalid" : "must be one of " + allowed)
+        + ", got ["
+        + e.getValue()
+        + "]";
+  }
+
+  /** The checksum prosper.json records for a file, after checking that the file has it. */
+  private static String checkSha(
+      Path artefact, Path directory, JsonNode root, String section, String file)
+      throws IOException {
+    String recorded = root.path(section).path("sha256").asText("");
+    String actual = sha256(directory.resolve(file));
+    if (!recorded.equals(actual)) {
+      throw new ArtefactException(
+          artefact,
+          section
+              + " checksum mismatch: "
+              + MANIFEST
+              + " says ["
+              + recorded
+              + "], "
+              + file
+              + " has ["
+              + actual
+              + "]");
+    }
+    return recorded;
   }
 
   private static boolean isZip(Path artefact) {

@@ -79,6 +79,17 @@ public sealed interface BackboneConfig permits BertConfig, Qwen2Config {
     }
   }
 
+  /** Checks the sizes every architecture has. */
+  static void requireSizes(int vocabSize, int hiddenSize, int layers, int heads, int intermediate) {
+    require(vocabSize > 0, "vocab_size", "must be positive");
+    require(hiddenSize > 0, "hidden_size", "must be positive");
+    require(layers > 0, "num_hidden_layers", "must be positive");
+    require(heads > 0, "num_attention_heads", "must be positive");
+    require(
+        hiddenSize % heads == 0, "num_attention_heads", "must divide hidden_size " + hiddenSize);
+    require(intermediate > 0, "intermediate_size", "must be positive");
+  }
+
   static void require(boolean condition, String field, String problem) {
     if (!condition) {
       throw new IllegalArgumentException("[" + field + "] " + problem);

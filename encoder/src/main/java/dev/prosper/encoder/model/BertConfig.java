@@ -28,13 +28,7 @@ public record BertConfig(
   public static final String ARCHITECTURE = "bert";
 
   public BertConfig {
-    BackboneConfig.require(vocabSize > 0, "vocab_size", "must be positive");
-    BackboneConfig.require(hiddenSize > 0, "hidden_size", "must be positive");
-    BackboneConfig.require(layers > 0, "num_hidden_layers", "must be positive");
-    BackboneConfig.require(heads > 0, "num_attention_heads", "must be positive");
-    BackboneConfig.require(
-        hiddenSize % heads == 0, "num_attention_heads", "must divide hidden_size " + hiddenSize);
-    BackboneConfig.require(intermediateSize > 0, "intermediate_size", "must be positive");
+    BackboneConfig.requireSizes(vocabSize, hiddenSize, layers, heads, intermediateSize);
     BackboneConfig.require(maxPositions > 0, "max_position_embeddings", "must be positive");
     if (typeVocabSize <= 0) {
       typeVocabSize = 2;

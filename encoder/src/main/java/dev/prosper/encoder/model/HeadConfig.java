@@ -69,7 +69,7 @@ public record HeadConfig(
   }
 
   /** Lower-case names with dashes, as written in prosper.json and on command lines. */
-  interface Named {
+  public interface Named {
     default String id() {
       return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
@@ -90,69 +90,54 @@ public record HeadConfig(
   }
 
   public enum Pooling implements Named {
+    @JsonProperty("last")
     LAST,
+    @JsonProperty("max")
     MAX;
 
-    @com.fasterxml.jackson.annotation.JsonValue
-    @Override
-    public String id() {
-      return Named.super.id();
-    }
-
-    @com.fasterxml.jackson.annotation.JsonCreator
     public static Pooling of(String value) {
       return parse(Pooling.class, "pooling", value);
     }
   }
 
   public enum Lrn implements Named {
+    @JsonProperty("residual")
     RESIDUAL,
+    @JsonProperty("add")
     ADD,
+    @JsonProperty("none")
     NONE;
 
-    @com.fasterxml.jackson.annotation.JsonValue
-    @Override
-    public String id() {
-      return Named.super.id();
-    }
-
-    @com.fasterxml.jackson.annotation.JsonCreator
     public static Lrn of(String value) {
       return parse(Lrn.class, "lrn", value);
     }
   }
 
   public enum Lfw implements Named {
+    @JsonProperty("fixed")
     FIXED,
+    @JsonProperty("dynamic")
     DYNAMIC,
+    @JsonProperty("none")
     NONE;
 
-    @com.fasterxml.jackson.annotation.JsonValue
-    @Override
-    public String id() {
-      return Named.super.id();
-    }
-
-    @com.fasterxml.jackson.annotation.JsonCreator
     public static Lfw of(String value) {
       return parse(Lfw.class, "lfw", value);
     }
   }
 
   public enum Normalization implements Named {
+    @JsonProperty("query-l2")
     QUERY_L2,
+    @JsonProperty("none")
     NONE,
+    @JsonProperty("both-l2")
     BOTH_L2,
+    @JsonProperty("doc-l2")
     DOC_L2,
+    @JsonProperty("query-l1")
     QUERY_L1;
 
-    @com.fasterxml.jackson.annotation.JsonValue
-    @Override
-    public String id() {
-      return Named.super.id();
-    }
-
-    @com.fasterxml.jackson.annotation.JsonCreator
     public static Normalization of(String value) {
       return parse(Normalization.class, "normalization", value);
     }

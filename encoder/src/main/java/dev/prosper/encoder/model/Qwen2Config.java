@@ -24,12 +24,7 @@ public record Qwen2Config(
   public static final String ARCHITECTURE = "qwen2";
 
   public Qwen2Config {
-    BackboneConfig.require(vocabSize > 0, "vocab_size", "must be positive");
-    BackboneConfig.require(hiddenSize > 0, "hidden_size", "must be positive");
-    BackboneConfig.require(layers > 0, "num_hidden_layers", "must be positive");
-    BackboneConfig.require(heads > 0, "num_attention_heads", "must be positive");
-    BackboneConfig.require(
-        hiddenSize % heads == 0, "num_attention_heads", "must divide hidden_size " + hiddenSize);
+    BackboneConfig.requireSizes(vocabSize, hiddenSize, layers, heads, intermediateSize);
     BackboneConfig.require(
         (hiddenSize / heads) % 2 == 0, "num_attention_heads", "head size must be even for rotary");
     if (keyValueHeads <= 0) {
@@ -39,7 +34,6 @@ public record Qwen2Config(
         heads % keyValueHeads == 0,
         "num_key_value_heads",
         "must divide num_attention_heads " + heads);
-    BackboneConfig.require(intermediateSize > 0, "intermediate_size", "must be positive");
     if (maxPositions <= 0) {
       maxPositions = 32768;
     }

@@ -129,7 +129,7 @@ class ArtefactTest {
   @Test
   void invalidHeadConfig() throws IOException {
     editManifest(m -> ((ObjectNode) m.get("head")).put("pooling", "mean"));
-    assertInvalid("[pooling] must be one of last, max, got [mean]");
+    assertInvalid("[head.pooling] must be one of last, max, got [mean]");
   }
 
   @Test

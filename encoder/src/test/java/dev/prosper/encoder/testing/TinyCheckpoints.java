@@ -125,6 +125,15 @@ public final class TinyCheckpoints {
 
   /** A BERT checkpoint: 2 layers, hidden 32, 4 heads, intermediate 64, 64 positions. */
   public static Path writeBert(Path directory, int vocabSize, long seed) throws IOException {
+    return writeBert(directory, vocabSize, seed, false);
+  }
+
+  /**
+   * @param maskedLm write it as BertForMaskedLM does: encoder weights under {@code bert.} and an
+   *     MLM head ({@code cls.predictions.transform.*}, {@code cls.predictions.bias})
+   */
+  public static Path writeBert(Path directory, int vocabSize, long seed, boolean maskedLm)
+      throws IOException {
     writeTokenizer(directory, vocabSize);
     ObjectNode config = JSON.createObjectNode();
     config.put("model_type", "bert").put("vocab_size", vocabSize).put("hidden_size", 32);
@@ -149,6 +158,18 @@ public final class TinyCheckpoints {
       linear(weights, random, p + "intermediate.dense", 64, 32);
       linear(weights, random, p + "output.dense", 32, 64);
       norm(weights, p + "output.LayerNorm", 32);
+    }
+    if (maskedLm) {
+      Map<String, FloatTensor> prefixed = new LinkedHashMap<>();
+      weights.forEach((name, tensor) -> prefixed.put("bert." + name, tensor));
+      weights = prefixed;
+      linear(weights, random, "cls.predictions.transform.dense", 32, 32);
+      norm(weights, "cls.predictions.transform.LayerNorm", 32);
+      float[] bias = new float[vocabSize];
+      for (int i = 0; i < vocabSize; i++) {
+        bias[i] = (float) random.nextGaussian();
+      }
+      weights.put("cls.predictions.bias", new FloatTensor(new long[] {vocabSize}, bias));
     }
     SafetensorsWriter.write(directory.resolve("model.safetensors"), weights, DType.F32, Map.of());
     return directory;

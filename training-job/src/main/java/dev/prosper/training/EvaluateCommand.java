@@ -94,6 +94,18 @@ public final class EvaluateCommand implements Callable<Integer> {
               + " many (0: every product). For quick comparisons; say so when reporting.")
   int corpusSample = 0;
 
+  @Option(
+      names = "--query-top-k",
+      description = "Serve queries with at most this many terms (0: each model's k_q).")
+  int queryTopK = 0;
+
+  @Option(
+      names = "--document-top-k",
+      description =
+          "Index documents with at most this many terms (0: each model's k_d; a model trained"
+              + " without a window keeps every positive term unless capped).")
+  int documentTopK = 0;
+
   @Option(names = "--device", description = "auto, cpu or gpu.")
   String device = "auto";
 
@@ -193,7 +205,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     model.setBatchSize(64);
     SparseRetriever retriever;
     try (ProgressBar bar = bar("encode products", dataset.products().size())) {
-      retriever = new SparseRetriever(model, dataset.products(), bar::stepBy);
+      retriever =
+          new SparseRetriever(model, dataset.products(), queryTopK, documentTopK, bar::stepBy);
     }
     return evaluate(retriever, texts, judgements);
   }

@@ -19,6 +19,7 @@ public final class SparseRetriever implements Retriever {
   private static final int CHUNK = 512;
 
   private final ProsperModel model;
+  private final int queryTopK;
   private final List<String> ids;
   private final int[][] postingsDocs;
   private final float[][] postingsWeights;
@@ -41,7 +42,7 @@ public final class SparseRetriever implements Retriever {
     List<EncodedText> encoded = new ArrayList<>(titles.size());
     for (int start = 0; start < titles.size(); start += CHUNK) {
       List<String> chunk = titles.subList(start, Math.min(titles.size(), start + CHUNK));
-      encoded.addAll(model.encode(chunk, Mode.DOCUMENT));
+      encoded.addAll(model.encode(chunk, Mode.DOCUMENT, documentK));
       if (progress != null) {
         progress.accept(chunk.size());
       }
@@ -77,7 +78,7 @@ public final class SparseRetriever implements Retriever {
 
   @Override
   public List<List<String>> search(List<String> texts, int k) {
-    List<EncodedText> encoded = model.encode(texts, Mode.QUERY);
+    List<EncodedText> encoded = model.encode(texts, Mode.QUERY, queryTopK);
     float[] scores = new float[ids.size()];
     int[] touched = new int[ids.size()];
     boolean[] seen = new boolean[ids.size()];
@@ -108,6 +109,10 @@ public final class SparseRetriever implements Retriever {
       }
     }
     return results;
+  }
+
+  private static int cap(int window, int cap) {
+    return cap > 0 ? Math.min(window, cap) : window;
   }
 
   private double queryNorm(EncodedText query) {

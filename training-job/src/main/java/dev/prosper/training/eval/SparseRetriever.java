@@ -34,7 +34,22 @@ public final class SparseRetriever implements Retriever {
    * @param progress told how many more products were encoded after each chunk (may be null)
    */
   public SparseRetriever(ProsperModel model, Map<String, String> products, IntConsumer progress) {
+    this(model, products, 0, 0, progress);
+  }
+
+  /**
+   * @param queryTopK at most this many query terms (0: the model's k_q)
+   * @param documentTopK at most this many document terms (0: the model's k_d)
+   */
+  public SparseRetriever(
+      ProsperModel model,
+      Map<String, String> products,
+      int queryTopK,
+      int documentTopK,
+      IntConsumer progress) {
     this.model = model;
+    this.queryTopK = cap(model.head().window(Mode.QUERY), queryTopK);
+    int documentK = cap(model.head().window(Mode.DOCUMENT), documentTopK);
     this.ids = new ArrayList<>(products.keySet());
     List<String> titles = new ArrayList<>(products.values());
     int vocab = model.config().vocabSize();

@@ -18,11 +18,8 @@ import picocli.CommandLine.Parameters;
     name = "encode",
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
-    description = {
-      "Prints the weighted terms of each text as the artefact encodes it (query mode: window k_q;",
-      "document mode: window k_d), largest first. '*' marks literal terms (present in the text).",
-      "These are the weights the OpenSearch plugin stores and queries with."
-    })
+    description =
+        "Prints the weighted terms of each text as the artefact encodes it (query mode: window k_q; document mode: window k_d), largest first. '*' marks literal terms (present in the text). These are the weights the OpenSearch plugin stores and queries with.")
 public final class EncodeCommand implements Callable<Integer> {
 
   @Option(names = "--model", required = true, description = "Artefact directory or zip.")

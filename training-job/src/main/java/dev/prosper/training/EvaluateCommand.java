@@ -38,12 +38,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     sortOptions = false,
-    description = {
-      "Retrieves the top 1000 products for every query over the whole product set, exactly, with",
-      "each PROSPER artefact and each baseline on the same queries, and reports Hit@1/10/100/1000,",
-      "MRR@10, Recall@10/100/1000, nDCG@10 (graded) and sparsity (mean query/document terms and",
-      "mean overlapping terms per query-document pair). Writes report.md and report.json."
-    })
+    description =
+        "Retrieves the top 1000 products for every query over the whole product set, exactly, with each PROSPER artefact and each baseline on the same queries, and reports Hit@1/10/100/1000, MRR@10, Recall@10/100/1000, nDCG@10 (graded) and sparsity (mean query/document terms and mean overlapping terms per query-document pair). Writes report.md and report.json.")
 public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--data", required = true, description = "Dataset directory.")

@@ -11,10 +11,8 @@ import picocli.CommandLine.Option;
     name = "sample-data",
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
-    description = {
-      "Writes a seeded, licence-clean sample catalogue (products.tsv, queries.tsv, qrels.tsv with",
-      "grades 1-3): brand + type, model-number, attribute + type, misspelled and synonym queries."
-    })
+    description =
+        "Writes a seeded, licence-clean sample catalogue (products.tsv, queries.tsv, qrels.tsv with grades 1-3): brand + type, model-number, attribute + type, misspelled and synonym queries.")
 public final class SampleDataCommand implements Callable<Integer> {
 
   @Option(names = "--output", required = true, description = "Directory to write.")

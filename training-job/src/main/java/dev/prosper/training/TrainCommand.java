@@ -14,13 +14,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
     sortOptions = false,
-    description = {
-      "Trains PROSPER on click logs or judgements with the paper's objective (in-batch InfoNCE on",
-      "the windowed asymmetric score + FLOPS regularisation) and writes OUTPUT/artefact, the",
-      "directory the OpenSearch plugin loads, with metrics.csv, validation.json and PNG charts.",
-      "Data layouts: products.tsv + queries[-SPLIT].tsv + qrels[-SPLIT].tsv, or Multi-CPR",
-      "(corpus.tsv, SPLIT.query.txt, qrels.SPLIT.tsv)."
-    })
+    description =
+        "Trains PROSPER on click logs or judgements with the paper's objective (in-batch InfoNCE on the windowed asymmetric score + FLOPS regularisation) and writes OUTPUT/artefact, the directory the OpenSearch plugin loads, with metrics.csv, validation.json and PNG charts. Data layouts: products.tsv + queries[-SPLIT].tsv + qrels[-SPLIT].tsv, or Multi-CPR (corpus.tsv, SPLIT.query.txt, qrels.SPLIT.tsv).")
 public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--data", required = true, description = "Dataset directory.")

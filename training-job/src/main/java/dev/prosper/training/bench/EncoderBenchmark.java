@@ -35,10 +35,8 @@ import picocli.CommandLine.Option;
     name = "benchmark-encoder",
     mixinStandardHelpOptions = true,
     showDefaultValues = true,
-    description = {
-      "Measures PROSPER encoding speed: document throughput (batched), query latency (one text",
-      "at a time) and peak memory, against the GEMM rate of this machine measured in the same run."
-    })
+    description =
+        "Measures PROSPER encoding speed: document throughput (batched), query latency (one text at a time) and peak memory, against the GEMM rate of this machine measured in the same run.")
 public final class EncoderBenchmark implements Callable<Integer> {
 
   @Option(

@@ -319,6 +319,15 @@ public final class Trainer {
       SafetensorsWriter.write(
           checkpoint.resolve("optimizer.safetensors"), optimizer.state(), DType.F32, Map.of());
       JSON.writeValue(checkpoint.resolve("trainer.json").toFile(), trainingInfo);
+      ObjectNode summary = JSON.createObjectNode();
+      summary.put("metric", "MRR@10");
+      summary.put("queries", validation.size());
+      summary.put("products", validationCorpus.size());
+      ArrayNode perEpoch = summary.putArray("epochs");
+      history.forEach(perEpoch::add);
+      summary.put("best_epoch", bestEpoch);
+      summary.put("best", bestMrr);
+      JSON.writeValue(o.output().resolve("validation.json").toFile(), summary);
     }
     Charts.write(metricsFile, history, o.output());
     Path artefact = o.output().resolve("artefact");

@@ -77,6 +77,7 @@ class TrainerTest {
     List<String> metrics = Files.readAllLines(full.resolve("metrics.csv"));
     assertEquals(Trainer.METRICS_HEADER, metrics.get(0));
     assertEquals(1 + 2 * 3, metrics.size());
+    assertTrue(Files.readString(full.resolve("validation.json")).contains("\"best_epoch\""));
     for (String chart : List.of("loss.png", "sparsity.png", "validation.png")) {
       assertTrue(Files.size(full.resolve(chart)) > 1000, chart);
     }

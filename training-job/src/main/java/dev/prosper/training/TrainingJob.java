@@ -25,7 +25,35 @@ public final class TrainingJob implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new TrainingJob()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line with its error handling: bad input (an invalid option value, a malformed or
+   * missing file, an invalid artefact) prints one line, {@code error: ...}, and exits with 1.
+   */
+  static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new TrainingJob());
+    commandLine.setExecutionExceptionHandler(
+        (exception, line, parseResult) -> {
+          if (exception instanceof IllegalArgumentException
+              || exception instanceof java.io.IOException
+              || exception instanceof java.io.UncheckedIOException) {
+            line.getErr().println("error: " + message(exception));
+            return 1;
+          }
+          throw exception;
+        });
+    return commandLine;
+  }
+
+  private static String message(Exception exception) {
+    if (exception instanceof java.nio.file.NoSuchFileException missing) {
+      return missing.getFile()
+          + ": "
+          + (missing.getReason() == null ? "no such file" : missing.getReason());
+    }
+    return exception.getMessage();
   }
 
   @Override

@@ -32,4 +32,46 @@ public record TrainingOptions(
     int maxStepsPerEpoch,
     long seed,
     String device,
-    boolean resume) {}
+    boolean resume) {
+
+  public TrainingOptions {
+    require(epochs >= 1, "--epochs", "must be at least 1, got " + epochs);
+    require(
+        batchSize >= 2,
+        "--batch-size",
+        "must be at least 2 (in-batch negatives), got " + batchSize);
+    require(learningRate > 0, "--lr", "must be positive, got " + learningRate);
+    require(weightDecay >= 0, "--weight-decay", "must not be negative, got " + weightDecay);
+    require(warmupEpochs >= 0, "--warmup-epochs", "must not be negative, got " + warmupEpochs);
+    require(lambdaQuery >= 0, "--lambda-q", "must not be negative, got " + lambdaQuery);
+    require(lambdaDocument >= 0, "--lambda-d", "must not be negative, got " + lambdaDocument);
+    require(
+        lambdaRampEpochs >= 0,
+        "--lambda-ramp-epochs",
+        "must not be negative, got " + lambdaRampEpochs);
+    require(clipNorm >= 0, "--clip-norm", "must not be negative, got " + clipNorm);
+    require(
+        validationQueries >= 1,
+        "--validation-queries",
+        "must be at least 1, got " + validationQueries);
+    require(
+        validationCorpus >= 0,
+        "--validation-corpus",
+        "must not be negative, got " + validationCorpus);
+    require(
+        maxStepsPerEpoch >= 0,
+        "--max-steps-per-epoch",
+        "must not be negative, got " + maxStepsPerEpoch);
+    require(
+        holdoutPercent >= 0 && holdoutPercent < 100,
+        "--holdout-percent",
+        "must be in 0..99, got " + holdoutPercent);
+    require(Double.isFinite(minGrade), "--min-grade", "must be a number, got " + minGrade);
+  }
+
+  private static void require(boolean condition, String option, String problem) {
+    if (!condition) {
+      throw new IllegalArgumentException("[" + option + "] " + problem);
+    }
+  }
+}

@@ -45,12 +45,14 @@ final class AdamW {
   }
 
   /**
-   * One update.
+   * One update. A step whose gradient is not finite is skipped (gradients zeroed, weights and
+   * moments unchanged) and reported by returning the non-finite norm.
    *
    * @param clipNorm clip the global gradient norm to this value (≤ 0: no clipping)
    * @return the global gradient norm before clipping
    */
   double step(double learningRate, double weightDecay, double clipNorm) {
+    steps++;
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try (NDManager scope = parameters.manager().newSubManager()) {
@@ -63,8 +65,12 @@ final class AdamW {
         squared += gradient.square().sum().getFloat();
       }
       double norm = Math.sqrt(squared);
+      if (!Double.isFinite(norm)) {
+        // A non-finite gradient would poison every weight: skip this update, keep the moments.
+        zeroNonFinite(gradients);
+        return norm;
+      }
       double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
-      steps++;
       double correction1 = 1 - Math.pow(BETA1, steps);
       double correction2 = 1 - Math.pow(BETA2, steps);
       for (Map.Entry<String, NDArray> entry : parameters.arrays().entrySet()) {
@@ -91,6 +97,13 @@ final class AdamW {
       return norm;
     } finally {
       JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  /** Gradients are accumulated by PyTorch; NaN * 0 stays NaN, so overwrite them with zeros. */
+  private static void zeroNonFinite(Map<String, NDArray> gradients) {
+    for (NDArray gradient : gradients.values()) {
+      gradient.set(new float[Math.toIntExact(gradient.size())]);
     }
   }
 

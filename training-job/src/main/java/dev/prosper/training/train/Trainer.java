@@ -51,6 +51,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 public final class Trainer {
 
   static final int[] QUERY_WINDOWS = {256, 128, 64};
+  static final int MAX_SKIPPED_IN_A_ROW = 20;
   static final int[] DOCUMENT_WINDOWS = {512, 256, 128};
   static final String METRICS_HEADER =
       "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d,seconds_forward_backward,seconds_update";
@@ -234,11 +235,13 @@ public final class Trainer {
         o.batchSize(),
         warmupSteps);
     long step = optimizer.steps();
+    int skippedInARow = 0;
     for (int epoch = startEpoch; epoch < o.epochs(); epoch++) {
       List<List<Batches.Pair>> batches =
           Batches.epoch(data, training, o.minGrade(), o.batchSize(), o.seed(), epoch);
       batches = batches.subList(0, Math.min(batches.size(), stepsPerEpoch));
       long pairs = 0;
+      int skipped = 0;
       long started = System.nanoTime();
       try (ProgressBar bar =
           new ProgressBarBuilder()
@@ -258,6 +261,19 @@ public final class Trainer {
               forwardBackward(model, batch, queryWindow, documentWindow, lambdaQ, lambdaD);
           long t1 = System.nanoTime();
           double gradNorm = optimizer.step(lr, o.weightDecay(), o.clipNorm());
+          if (!Double.isFinite(gradNorm)) {
+            skipped++;
+            if (++skippedInARow > MAX_SKIPPED_IN_A_ROW) {
+              throw new IllegalStateException(
+                  "training diverged: "
+                      + skippedInARow
+                      + " steps in a row had a non-finite gradient (last at step "
+                      + (step + 1)
+                      + "); lower --lr or raise --clip-norm");
+            }
+          } else {
+            skippedInARow = 0;
+          }
           long t2 = System.nanoTime();
           Files.writeString(
               metricsFile,
@@ -297,9 +313,11 @@ public final class Trainer {
       history.add(mrr);
       log.printf(
           Locale.ROOT,
-          "epoch %d: %.1f pairs/s, validation MRR@10 %.4f on %d queries over %d products%n",
+          "epoch %d: %.1f pairs/s, %d updates skipped (non-finite gradient), validation MRR@10"
+              + " %.4f on %d queries over %d products%n",
           epoch + 1,
           pairs / seconds,
+          skipped,
           mrr,
           validation.size(),
           validationCorpus.size());

@@ -146,6 +146,33 @@ class ObjectiveTest {
     }
   }
 
+  @Test
+  void aNonFiniteGradientSkipsTheUpdate() throws Exception {
+    try (ProsperModel model = tinyModel(HeadConfig.DEFAULT)) {
+      model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
+      AdamW optimizer = new AdamW(model.parameters());
+      List<Batches.Pair> batch =
+          List.of(
+              new Batches.Pair("1", QUERIES.get(0), "a", TITLES.get(0)),
+              new Batches.Pair("2", QUERIES.get(1), "b", TITLES.get(1)));
+      Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+      NDArray bias = model.parameters().get("prosper.lrn.bias");
+      float[] before = bias.toFloatArray();
+      NDArray gradient = bias.getGradient();
+      float[] poisoned = gradient.toFloatArray();
+      poisoned[0] = Float.NaN;
+      gradient.set(poisoned);
+      gradient.close();
+      double norm = optimizer.step(1e-3, 0.1, 1.0);
+      assertTrue(Double.isNaN(norm));
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before, bias.toFloatArray());
+      // The next step starts from clean (zeroed) gradients and updates again.
+      Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+      assertTrue(Double.isFinite(optimizer.step(1e-3, 0.1, 1.0)));
+      assertTrue(!java.util.Arrays.equals(before, bias.toFloatArray()));
+    }
+  }
+
   private static int argMaxAbs(float[] values) {
     int best = 0;
     for (int i = 1; i < values.length; i++) {

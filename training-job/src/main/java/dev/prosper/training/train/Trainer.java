@@ -351,10 +351,11 @@ public final class Trainer {
     Path artefact = o.output().resolve("artefact");
     log.printf(
         Locale.ROOT,
-        "best epoch %d (validation MRR@10 %.4f) written to %s%n",
+        "best epoch %d (validation MRR@10 %.4f) written to %s; peak resident memory %.0f MiB%n",
         bestEpoch,
         bestMrr,
-        artefact);
+        artefact,
+        dev.prosper.training.bench.EncoderBenchmark.peakRssMiB());
     return new Result(artefact, bestEpoch, bestMrr, history);
   }
 

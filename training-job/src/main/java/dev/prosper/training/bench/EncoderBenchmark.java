@@ -200,7 +200,7 @@ public final class EncoderBenchmark implements Callable<Integer> {
   }
 
   /** The process's peak resident set (VmHWM), JVM heap and native libtorch memory together. */
-  static double peakRssMiB() {
+  public static double peakRssMiB() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("VmHWM:")) {

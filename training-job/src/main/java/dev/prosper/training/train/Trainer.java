@@ -37,8 +37,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The PROSPER training loop: in-batch InfoNCE on the windowed asymmetric score plus scheduled FLOPS
@@ -244,14 +242,8 @@ public final class Trainer {
       int skipped = 0;
       long started = System.nanoTime();
       try (ProgressBar bar =
-          new ProgressBarBuilder()
-              .setTaskName("epoch " + (epoch + 1) + "/" + o.epochs())
-              .setInitialMax(batches.size())
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log))
-              .setUpdateIntervalMillis(1000)
-              .showSpeed()
-              .build()) {
+          dev.prosper.training.Progress.bar(
+              "epoch " + (epoch + 1) + "/" + o.epochs(), batches.size(), log)) {
         for (List<Batches.Pair> batch : batches) {
           double lr = Schedules.learningRate(o.learningRate(), step, warmupSteps, totalSteps);
           double lambdaQ = Schedules.flopsWeight(o.lambdaQuery(), step, rampSteps);
@@ -534,14 +526,7 @@ public final class Trainer {
         new ProsperModel(model.config(), head, model.tokenizer(), model.parameters());
     view.setBatchSize(64);
     SparseRetriever retriever;
-    try (ProgressBar bar =
-        new ProgressBarBuilder()
-            .setTaskName("validation")
-            .setInitialMax(corpus.size())
-            .setStyle(ProgressBarStyle.ASCII)
-            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log))
-            .setUpdateIntervalMillis(1000)
-            .build()) {
+    try (ProgressBar bar = dev.prosper.training.Progress.bar("validation", corpus.size(), log)) {
       retriever = new SparseRetriever(view, corpus, bar::stepBy);
     }
     List<String> texts = validation.stream().map(q -> data.queries().get(q)).toList();

@@ -9,13 +9,18 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /** Progress bars of the long steps, also readable when the output goes to a log file. */
 public final class Progress {
 
-  /** Line width when the output is not a terminal (a log file), where the width is unknown. */
-  private static final int LOG_WIDTH = 110;
+  /** Line width unless {@code COLUMNS} says otherwise (a log file has no width to ask for). */
+  private static final int DEFAULT_WIDTH = 110;
 
   private Progress() {}
 
   public static ProgressBar bar(String task, long max, PrintStream out) {
-    int width = System.console() != null ? -1 : LOG_WIDTH;
+    int width = DEFAULT_WIDTH;
+    try {
+      width = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "")) - 1;
+    } catch (NumberFormatException e) {
+      // no COLUMNS: keep the default width
+    }
     return new ProgressBarBuilder()
         .setTaskName(task)
         .setInitialMax(max)

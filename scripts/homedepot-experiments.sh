@@ -33,6 +33,10 @@ if [[ $stages == *evaluate* ]]; then
   $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
     --model "PROSPER (minilm-l6, trained)=$out/prosper/artefact" \
     --baselines bm25-standard,bm25-english,dense,untrained --output "$out/eval-main"
+  echo "== 2b. the same artefact serving queries pruned to their 16 largest terms" >&2
+  $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
+    --model "PROSPER q16=$out/prosper/artefact" --query-top-k 16 \
+    --baselines none --output "$out/eval-q16"
 fi
 
 if [[ $stages == *ablation* ]]; then

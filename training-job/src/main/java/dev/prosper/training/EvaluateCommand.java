@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prosper.encoder.model.Artefact;
 import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.HeadConfig;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.training.data.Dataset;
 import dev.prosper.training.eval.Bm25Retriever;
@@ -123,8 +124,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     Device dev = Devices.resolve(device);
     Map<String, Map<String, Double>> results = new LinkedHashMap<>();
     String backboneName = backbone;
+    HeadConfig baselineHead = null;
     for (Map.Entry<String, Path> model : models.entrySet()) {
       Artefact.Manifest manifest = Artefact.inspect(model.getValue());
+      if (baselineHead == null) {
+        baselineHead = manifest.head();
+      }
       if (backboneName == null) {
         backboneName = manifest.training().path("options").path("backbone").asText(null);
       }
@@ -150,7 +155,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                 "[--backbone] is needed for the " + baseline + " baseline");
           }
-          try (ProsperModel base = Backbones.load(backboneName, firstHead(), dev, 42)) {
+          try (ProsperModel base =
+              Backbones.load(
+                  backboneName,
+                  baselineHead == null ? HeadConfig.DEFAULT : baselineHead,
+                  dev,
+                  42)) {
             base.setBatchSize(64);
             if (baseline.equals("dense")) {
               DenseRetriever dense;
@@ -175,13 +185,6 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     write(results, texts.size(), dataset);
     return 0;
-  }
-
-  private dev.prosper.encoder.model.HeadConfig firstHead() throws IOException {
-    for (Path artefact : models.values()) {
-      return Artefact.inspect(artefact).head();
-    }
-    return dev.prosper.encoder.model.HeadConfig.DEFAULT;
   }
 
   private static String densePooling(ProsperModel model) {

@@ -127,6 +127,14 @@ public final class ProsperModel implements AutoCloseable {
     }
   }
 
+  /**
+   * The same weights and tokenizer under another head config (e.g. the windows a dynamic schedule
+   * reached). The view shares them: close only the original model.
+   */
+  public ProsperModel withHead(HeadConfig otherHead) {
+    return new ProsperModel(config, otherHead, tokenizer, parameters);
+  }
+
   public BackboneConfig config() {
     return config;
   }

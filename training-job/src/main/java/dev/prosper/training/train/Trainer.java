@@ -30,12 +30,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
@@ -121,33 +119,18 @@ public final class Trainer {
       model = Backbones.load(o.backbone(), o.head(), device, o.seed());
     }
     try (model) {
-      return train(model, data, training, validation, validationCorpus, startEpoch, state);
+      return train(
+          model, data, training, validation, validationCorpus, startEpoch, resumeFrom, state);
     }
   }
 
+  /** Every product judged for a validation query, plus random others up to the option's size. */
   private Map<String, String> validationCorpus(Dataset data, List<String> validation) {
     if (options.validationCorpus() <= 0 || options.validationCorpus() >= data.products().size()) {
       return data.products();
     }
-    Set<String> ids = new LinkedHashSet<>();
-    for (String q : validation) {
-      ids.addAll(data.qrels().getOrDefault(q, Map.of()).keySet());
-    }
-    List<String> others = new ArrayList<>(data.products().keySet());
-    Collections.shuffle(others, new Random(options.seed() + 1));
-    for (String id : others) {
-      if (ids.size() >= options.validationCorpus()) {
-        break;
-      }
-      ids.add(id);
-    }
-    Map<String, String> corpus = new LinkedHashMap<>();
-    for (String id : data.products().keySet()) {
-      if (ids.contains(id)) {
-        corpus.put(id, data.products().get(id));
-      }
-    }
-    return corpus;
+    return data.sampleProducts(validation, options.validationCorpus(), options.seed() + 1)
+        .products();
   }
 
   private static Path latestCheckpoint(Path checkpoints) throws IOException {
@@ -175,6 +158,7 @@ public final class Trainer {
       List<String> validation,
       Map<String, String> validationCorpus,
       int startEpoch,
+      Path resumeFrom,
       ObjectNode state)
       throws IOException {
     TrainingOptions o = options;
@@ -202,9 +186,7 @@ public final class Trainer {
     Path metricsFile = o.output().resolve("metrics.csv");
     if (state != null) {
       try (SafetensorsFile file =
-          SafetensorsFile.open(
-              latestCheckpoint(o.output().resolve("checkpoints"))
-                  .resolve("optimizer.safetensors"))) {
+          SafetensorsFile.open(resumeFrom.resolve("optimizer.safetensors"))) {
         Map<String, FloatTensor> tensors = new HashMap<>();
         for (String name : file.tensors().keySet()) {
           tensors.put(name, file.readFloats(name));
@@ -401,9 +383,7 @@ public final class Trainer {
 
   private static void writeArtefact(
       ProsperModel model, HeadConfig head, Path directory, ObjectNode training) throws IOException {
-    ProsperModel view =
-        new ProsperModel(model.config(), head, model.tokenizer(), model.parameters());
-    Artefact.write(view, directory, training);
+    Artefact.write(model.withHead(head), directory, training);
   }
 
   /** The next smaller window once more than 90 % of the batch is already below the current one. */
@@ -522,8 +502,7 @@ public final class Trainer {
       Dataset data,
       List<String> validation,
       Map<String, String> corpus) {
-    ProsperModel view =
-        new ProsperModel(model.config(), head, model.tokenizer(), model.parameters());
+    ProsperModel view = model.withHead(head);
     view.setBatchSize(64);
     SparseRetriever retriever;
     try (ProgressBar bar = dev.prosper.training.Progress.bar("validation", corpus.size(), log)) {

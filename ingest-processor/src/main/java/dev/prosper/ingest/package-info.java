@@ -1,7 +1,7 @@
 /**
  * The {@code prosper} ingest processor: encodes mapped text fields of a document into {@code
- * rank_features} term weights with a registered PROSPER model. The processor arrives with the model
- * registry (issue "plugin: model registry, the prosper ingest processor ..."); until then this
- * module only has its place in the build and in the plugin zip.
+ * rank_features} term weights with a registered PROSPER model. Encoding itself is the plugin's (see
+ * {@link dev.prosper.ingest.DocumentEncoder}); this package parses the processor's configuration,
+ * reads and validates the fields, and writes the weights.
  */
 package dev.prosper.ingest;

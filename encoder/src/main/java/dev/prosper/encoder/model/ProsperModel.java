@@ -304,7 +304,7 @@ public final class ProsperModel implements AutoCloseable {
       Arrays.sort(sorted);
       threshold = sorted[count - topK];
     }
-    List<EncodedText.Term> terms = new ArrayList<>(Math.min(count, topK + 8));
+    List<EncodedText.Term> terms = new ArrayList<>(Math.min(count, topK));
     for (int i = 0; i < count; i++) {
       if (kept[i] >= threshold) {
         terms.add(

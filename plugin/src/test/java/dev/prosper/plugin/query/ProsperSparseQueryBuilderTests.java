@@ -85,7 +85,8 @@ public class ProsperSparseQueryBuilderTests
     Set<Query> actual = new HashSet<>();
     for (BooleanClause clause : ((BooleanQuery) query).clauses()) {
       assertEquals(BooleanClause.Occur.SHOULD, clause.occur());
-      actual.add(clause.query());
+      assertThat(clause.query(), instanceOf(ProsperTermQuery.class));
+      actual.add(((ProsperTermQuery) clause.query()).inner());
     }
     assertEquals(expectedClauses(builder), actual);
   }

@@ -1,0 +1,152 @@
+package dev.prosper.plugin.rest;
+
+import static org.opensearch.rest.RestRequest.Method.POST;
+
+import dev.prosper.encoder.model.EncodedText;
+import dev.prosper.encoder.model.Mode;
+import dev.prosper.plugin.ProsperSettings;
+import dev.prosper.plugin.runtime.ModelRuntime;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.BytesRestResponse;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.transport.client.node.NodeClient;
+
+/**
+ * {@code POST _plugins/prosper/models/{model_id}/_encode} {@code {"texts": [...], "mode":
+ * "query"|"document", "top_k": n}}: the weighted terms of each text, literal terms marked. Document
+ * weights are what the {@code prosper} processor stores; query weights are what {@code
+ * prosper_sparse} scores with ({@code top_k}, default the artefact's {@code query_top_k}, then
+ * L2-normalised).
+ */
+public final class RestEncodeAction extends BaseRestHandler {
+
+  private static final Set<String> FIELDS = Set.of("texts", "mode", "top_k");
+
+  private final Supplier<ModelRuntime> runtime;
+
+  public RestEncodeAction(Supplier<ModelRuntime> runtime) {
+    this.runtime = runtime;
+  }
+
+  @Override
+  public String getName() {
+    return "prosper_encode";
+  }
+
+  @Override
+  public List<Route> routes() {
+    return List.of(new Route(POST, RestModelsAction.BASE + "/{model_id}/_encode"));
+  }
+
+  @Override
+  protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client)
+      throws IOException {
+    String modelId = request.param("model_id");
+    if (!request.hasContent()) {
+      throw new IllegalArgumentException(
+          "request body is required: {\"texts\": [\"...\"], \"mode\": \"query\"}");
+    }
+    Map<String, Object> body;
+    try (var parser = request.contentParser()) {
+      body = parser.map();
+    }
+    for (String field : body.keySet()) {
+      if (!FIELDS.contains(field)) {
+        throw new IllegalArgumentException(
+            "unknown field [" + field + "]; _encode takes [texts], [mode] and [top_k]");
+      }
+    }
+    List<String> texts = texts(body.get("texts"));
+    String modeName = RestModelsAction.stringField(body, "mode");
+    Mode mode = Mode.of(modeName == null ? "query" : modeName);
+    Integer topK = topK(body.get("top_k"));
+    return channel ->
+        runtime
+            .get()
+            .encode(
+                modelId,
+                texts,
+                mode,
+                topK,
+                ActionListener.wrap(
+                    encoded ->
+                        channel.sendResponse(
+                            response(channel.newBuilder(), modelId, mode, texts, encoded)),
+                    e -> RestModelsAction.sendError(channel, e)));
+  }
+
+  private static List<String> texts(Object value) {
+    if (!(value instanceof List<?> list) || list.isEmpty()) {
+      throw new IllegalArgumentException("[texts] must be a non-empty array of strings");
+    }
+    if (list.size() > ProsperSettings.MAX_ENCODE_TEXTS) {
+      throw new IllegalArgumentException(
+          "[texts] has "
+              + list.size()
+              + " entries; at most "
+              + ProsperSettings.MAX_ENCODE_TEXTS
+              + " per request");
+    }
+    List<String> texts = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof String text)) {
+        throw new IllegalArgumentException(
+            "[texts][" + i + "] must be a string, got [" + list.get(i) + "]");
+      }
+      texts.add(text);
+    }
+    return texts;
+  }
+
+  private static Integer topK(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Integer k) || k < 1) {
+      throw new IllegalArgumentException(
+          "[top_k] must be an integer of at least 1, got [" + value + "]");
+    }
+    return k;
+  }
+
+  private static BytesRestResponse response(
+      XContentBuilder builder,
+      String modelId,
+      Mode mode,
+      List<String> texts,
+      List<EncodedText> encoded)
+      throws IOException {
+    builder.startObject();
+    builder.field("model_id", modelId);
+    builder.field("mode", mode.id());
+    builder.startArray("results");
+    for (int i = 0; i < texts.size(); i++) {
+      EncodedText text = encoded.get(i);
+      double norm = mode == Mode.QUERY ? Math.max(1e-12, text.toSparseVector().l2Norm()) : 1.0;
+      builder.startObject();
+      builder.field("text", texts.get(i));
+      builder.startArray("terms");
+      for (EncodedText.Term term : text.terms()) {
+        builder.startObject();
+        builder.field("term", term.term());
+        builder.field("weight", (float) (term.weight() / norm));
+        builder.field("literal", term.literal());
+        builder.endObject();
+      }
+      builder.endArray();
+      builder.endObject();
+    }
+    builder.endArray();
+    builder.endObject();
+    return new BytesRestResponse(RestStatus.OK, builder);
+  }
+}

@@ -1,0 +1,399 @@
+package dev.prosper.plugin.runtime;
+
+import ai.djl.Device;
+import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.model.ArtefactException;
+import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.EncodedText;
+import dev.prosper.encoder.model.Mode;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.ingest.DocumentEncoder;
+import dev.prosper.plugin.ProsperSettings;
+import dev.prosper.plugin.query.QueryEncoder;
+import dev.prosper.plugin.registry.ModelEntry;
+import dev.prosper.plugin.registry.ModelFiles;
+import dev.prosper.plugin.registry.ModelsMetadata;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.lucene.search.IndexSearcher;
+import org.opensearch.OpenSearchStatusException;
+import org.opensearch.ResourceNotFoundException;
+import org.opensearch.cluster.ClusterChangedEvent;
+import org.opensearch.cluster.ClusterStateListener;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.util.concurrent.AbstractRunnable;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
+import org.opensearch.core.rest.RestStatus;
+import org.opensearch.env.Environment;
+import org.opensearch.threadpool.ThreadPool;
+
+/**
+ * The node's PROSPER models, shared by ingest and search. A model is loaded on first use (from this
+ * node's {@code config/prosper/models/}, after checking that its weights are the registered ones),
+ * kept while it stays registered, and unloaded when it is deleted. Every encoding runs on the
+ * bounded {@code prosper_encode} pool; a full queue fails the request with 429.
+ */
+public final class ModelRuntime
+    implements DocumentEncoder, QueryEncoder, ClusterStateListener, Closeable {
+
+  private static final Logger LOGGER = LogManager.getLogger(ModelRuntime.class);
+
+  /** A model's load state on this node. */
+  public enum State {
+    LOADING,
+    LOADED,
+    FAILED
+  }
+
+  /** What this node knows about one model. */
+  public record ModelStatus(String id, State state, String sha256, String device, String error) {}
+
+  /** Node counters since start. */
+  public record Counters(
+      long requests, long textsEncoded, long encodeNanos, long rejections, long errors) {}
+
+  private static final class Loaded {
+    final String sha256;
+    final ProsperModel model;
+    final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    boolean closed;
+
+    Loaded(String sha256, ProsperModel model) {
+      this.sha256 = sha256;
+      this.model = model;
+    }
+  }
+
+  private final ClusterService clusterService;
+  private final ThreadPool threadPool;
+  private final ModelFiles files;
+  private final Path djlCache;
+  private final String deviceSetting;
+  private final int threads;
+  private volatile int batchSize;
+
+  private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
+  private final Map<String, ModelStatus> statuses = new ConcurrentHashMap<>();
+  private final Map<String, Object> loadLocks = new ConcurrentHashMap<>();
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder texts = new LongAdder();
+  private final LongAdder nanos = new LongAdder();
+  private final LongAdder rejections = new LongAdder();
+  private final LongAdder errors = new LongAdder();
+  private volatile Device device;
+
+  public ModelRuntime(
+      Settings settings, Environment environment, ClusterService clusterService, ThreadPool pool) {
+    this.clusterService = clusterService;
+    this.threadPool = pool;
+    this.files = new ModelFiles(environment.configDir());
+    this.djlCache = environment.dataFiles()[0].resolve("prosper-djl-cache");
+    this.deviceSetting = ProsperSettings.DEVICE.get(settings);
+    this.threads = ProsperSettings.THREADS.get(settings);
+    this.batchSize = ProsperSettings.BATCH_SIZE.get(settings);
+    clusterService
+        .getClusterSettings()
+        .addSettingsUpdateConsumer(ProsperSettings.BATCH_SIZE, this::setBatchSize);
+    clusterService.addListener(this);
+    Djl.configure(djlCache, threads);
+  }
+
+  private void setBatchSize(int size) {
+    batchSize = size;
+    for (Loaded model : loaded.values()) {
+      model.model.setBatchSize(size);
+    }
+  }
+
+  public ModelFiles files() {
+    return files;
+  }
+
+  /**
+   * The registered entry of a model.
+   *
+   * @throws ResourceNotFoundException (404) when no model has this id
+   */
+  public ModelEntry registered(String modelId) {
+    ModelEntry entry = ModelsMetadata.of(clusterService.state()).models().get(modelId);
+    if (entry == null) {
+      throw new ResourceNotFoundException(
+          "model [{}] is not registered; register it with PUT _plugins/prosper/models/{}",
+          modelId,
+          modelId);
+    }
+    return entry;
+  }
+
+  @Override
+  public void checkRegistered(String modelId) {
+    try {
+      registered(modelId);
+    } catch (ResourceNotFoundException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+  }
+
+  @Override
+  public void encodeDocuments(
+      String modelId,
+      List<String> texts,
+      Integer topK,
+      ActionListener<List<Map<String, Float>>> listener) {
+    encode(
+        modelId,
+        texts,
+        Mode.DOCUMENT,
+        topK,
+        ActionListener.map(
+            listener,
+            encoded -> {
+              List<Map<String, Float>> weights = new ArrayList<>(encoded.size());
+              for (EncodedText text : encoded) {
+                weights.add(text.weights());
+              }
+              return weights;
+            }));
+  }
+
+  @Override
+  public void encodeQuery(
+      String modelId, String text, Integer topK, ActionListener<EncodedText> listener) {
+    encode(
+        modelId,
+        List.of(text),
+        Mode.QUERY,
+        topK,
+        ActionListener.map(listener, list -> list.get(0)));
+  }
+
+  /**
+   * Encodes texts on the encode pool.
+   *
+   * @param topK terms kept per text; {@code null}: the artefact's {@code query_top_k} (query mode,
+   *     capped by the clause limit) or document window (document mode)
+   */
+  public void encode(
+      String modelId,
+      List<String> texts,
+      Mode mode,
+      Integer topK,
+      ActionListener<List<EncodedText>> listener) {
+    ActionListener<List<EncodedText>> once = ActionListener.notifyOnce(listener);
+    requests.increment();
+    ModelEntry entry;
+    try {
+      entry = registered(modelId);
+    } catch (RuntimeException e) {
+      errors.increment();
+      once.onFailure(e);
+      return;
+    }
+    AbstractRunnable task =
+        new AbstractRunnable() {
+          @Override
+          protected void doRun() {
+            List<EncodedText> result;
+            try {
+              result = encodeNow(entry, texts, mode, topK);
+            } catch (Exception e) {
+              errors.increment();
+              once.onFailure(e);
+              return;
+            }
+            once.onResponse(result);
+          }
+
+          @Override
+          public void onRejection(Exception e) {
+            rejections.increment();
+            once.onFailure(
+                new OpenSearchRejectedExecutionException(
+                    "["
+                        + ProsperSettings.ENCODE_POOL
+                        + "] queue is full; retry later or raise"
+                        + " thread_pool."
+                        + ProsperSettings.ENCODE_POOL
+                        + ".queue_size",
+                    true));
+          }
+
+          @Override
+          public void onFailure(Exception e) {
+            errors.increment();
+            once.onFailure(e);
+          }
+        };
+    try {
+      threadPool.executor(ProsperSettings.ENCODE_POOL).execute(task);
+    } catch (OpenSearchRejectedExecutionException e) {
+      task.onRejection(e);
+    }
+  }
+
+  private List<EncodedText> encodeNow(ModelEntry entry, List<String> input, Mode mode, Integer topK)
+      throws IOException {
+    Loaded model = load(entry);
+    model.lock.readLock().lock();
+    try {
+      if (model.closed) {
+        throw new ResourceNotFoundException("model [{}] was deleted while encoding", entry.id());
+      }
+      int k;
+      if (topK != null) {
+        k = topK;
+      } else if (mode == Mode.QUERY) {
+        k = Math.min(model.model.head().queryTopK(), IndexSearcher.getMaxClauseCount());
+      } else {
+        k = model.model.head().window(Mode.DOCUMENT);
+      }
+      long start = System.nanoTime();
+      List<EncodedText> result = model.model.encode(input, mode, k);
+      nanos.add(System.nanoTime() - start);
+      texts.add(input.size());
+      return result;
+    } finally {
+      model.lock.readLock().unlock();
+    }
+  }
+
+  private Loaded load(ModelEntry entry) throws IOException {
+    Loaded current = loaded.get(entry.id());
+    if (current != null && current.sha256.equals(entry.sha256())) {
+      return current;
+    }
+    synchronized (loadLocks.computeIfAbsent(entry.id(), id -> new Object())) {
+      current = loaded.get(entry.id());
+      if (current != null && current.sha256.equals(entry.sha256())) {
+        return current;
+      }
+      statuses.put(
+          entry.id(), new ModelStatus(entry.id(), State.LOADING, entry.sha256(), null, null));
+      try {
+        Loaded fresh = new Loaded(entry.sha256(), loadModel(entry));
+        loaded.put(entry.id(), fresh);
+        statuses.put(
+            entry.id(),
+            new ModelStatus(entry.id(), State.LOADED, entry.sha256(), device.toString(), null));
+        if (current != null) {
+          unload(current);
+        }
+        return fresh;
+      } catch (IOException | RuntimeException e) {
+        statuses.put(
+            entry.id(),
+            new ModelStatus(entry.id(), State.FAILED, entry.sha256(), null, e.getMessage()));
+        throw e;
+      }
+    }
+  }
+
+  private ProsperModel loadModel(ModelEntry entry) throws IOException {
+    Path path = files.resolve(entry.path());
+    String node = clusterService.localNode().getName();
+    Artefact.Manifest manifest;
+    try {
+      manifest = files.inspect(path);
+    } catch (ArtefactException e) {
+      throw new OpenSearchStatusException(
+          "model [" + entry.id() + "] on node [" + node + "]: " + e.getMessage(),
+          RestStatus.BAD_REQUEST);
+    }
+    if (!manifest.weightsSha256().equals(entry.sha256())) {
+      throw new OpenSearchStatusException(
+          String.format(
+              Locale.ROOT,
+              "model [%s]: the artefact at [%s] on node [%s] has weights with sha256 [%s], but [%s]"
+                  + " was registered; copy the registered artefact to every node",
+              entry.id(),
+              entry.path(),
+              node,
+              manifest.weightsSha256(),
+              entry.sha256()),
+          RestStatus.CONFLICT);
+    }
+    long start = System.nanoTime();
+    ProsperModel model =
+        Djl.call(
+            () -> {
+              if (device == null) {
+                device = Devices.resolve(deviceSetting);
+              }
+              return Artefact.load(path, device);
+            });
+    model.setBatchSize(batchSize);
+    LOGGER.info(
+        "loaded PROSPER model [{}] from [{}] on [{}] in {} ms",
+        entry.id(),
+        path,
+        device,
+        (System.nanoTime() - start) / 1_000_000);
+    return model;
+  }
+
+  private void unload(Loaded model) {
+    threadPool
+        .generic()
+        .execute(
+            () -> {
+              model.lock.writeLock().lock();
+              try {
+                model.closed = true;
+                model.model.close();
+              } finally {
+                model.lock.writeLock().unlock();
+              }
+            });
+  }
+
+  /** Unloads models that were deleted or re-registered with other weights. */
+  @Override
+  public void clusterChanged(ClusterChangedEvent event) {
+    if (!event.metadataChanged()) {
+      return;
+    }
+    Map<String, ModelEntry> registered = ModelsMetadata.of(event.state()).models();
+    for (String id : List.copyOf(statuses.keySet())) {
+      ModelEntry entry = registered.get(id);
+      ModelStatus status = statuses.get(id);
+      if (entry == null || (status != null && !entry.sha256().equals(status.sha256()))) {
+        statuses.remove(id);
+        Loaded model = loaded.remove(id);
+        if (model != null) {
+          LOGGER.info("unloading PROSPER model [{}]: it is no longer registered", id);
+          unload(model);
+        }
+      }
+    }
+  }
+
+  /** Load state of each model this node has tried to load, by id. */
+  public Map<String, ModelStatus> statuses() {
+    return new TreeMap<>(statuses);
+  }
+
+  public Counters counters() {
+    return new Counters(requests.sum(), texts.sum(), nanos.sum(), rejections.sum(), errors.sum());
+  }
+
+  @Override
+  public void close() {
+    for (Loaded model : loaded.values()) {
+      model.model.close();
+    }
+    loaded.clear();
+  }
+}

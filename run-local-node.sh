@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Builds PROSPER, installs it into a local OpenSearch 3.4.0 node under ./local-node and starts
-# the node on http://127.0.0.1:${PROSPER_HTTP_PORT:-9200}. Safe to run again: it reuses the
-# install while the plugin is unchanged, and keeps the node's data across reinstalls.
+# The main job: from a fresh clone to a local OpenSearch 3.4.0 node serving PROSPER product search.
 #
-#   ./run-local-node.sh          build, (re)install if needed, start, load the demo index
+#   ./run-local-node.sh          build, train the default model (first run only), install and start
+#                                the node, register the model, index the sample catalogue, search
 #   ./run-local-node.sh stop     stop the node
+#
+# Everything lives under ./local-node (node, data, sample catalogue, default model) and is reused
+# by the next run: the model is trained once, the node is reinstalled only when the plugin changed,
+# the catalogue is indexed only when the index is missing or incomplete.
+# Environment: PROSPER_HTTP_PORT (9200), PROSPER_TRANSPORT_PORT (9300), PROSPER_NODE_HEAP (1g).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
-NODE="$ROOT/local-node/opensearch"
-export PROSPER_NODE_DATA_DIR="$ROOT/local-node/data"
+LOCAL="$ROOT/local-node"
+NODE="$LOCAL/opensearch"
+export PROSPER_NODE_DATA_DIR="$LOCAL/data"
 HTTP_PORT=${PROSPER_HTTP_PORT:-9200}
 TRANSPORT_PORT=${PROSPER_TRANSPORT_PORT:-9300}
 URL="http://127.0.0.1:$HTTP_PORT"
 NODE_SCRIPT="$ROOT/scripts/opensearch-node.sh"
+MODEL_ID=prosper-sample
+MODEL_DIR="$LOCAL/models/$MODEL_ID"
+CATALOGUE="$LOCAL/sample-catalogue"
 
 if [[ "${1:-}" == "stop" ]]; then
   exec bash "$NODE_SCRIPT" stop "$NODE"
@@ -21,54 +29,79 @@ fi
 [[ $# -eq 0 ]] || { echo "usage: $0 [stop]" >&2; exit 2; }
 
 source scripts/find-jdk.sh
+JOB=("$JAVA_HOME/bin/java" -Xmx4g -Dai.djl.offline=true -jar "$ROOT/training-job/target/training-job.jar")
 
-echo "==> Building the plugin (mvn package, tests skipped)"
+echo "==> 1/6 Building the plugin and the training job (mvn package, tests skipped)"
 mvn -B -ntp -q -DskipTests package
+
+if [[ -f "$MODEL_DIR/prosper.json" ]]; then
+  echo "==> 2/6 Default model: reusing $MODEL_DIR"
+else
+  echo "==> 2/6 Default model: generating the sample catalogue and training (a few minutes, once)"
+  [[ -f "$CATALOGUE/products.tsv" ]] || "${JOB[@]}" sample-data --output "$CATALOGUE"
+  "${JOB[@]}" train --data "$CATALOGUE" --output "$LOCAL/training" --backbone minilm-l6 \
+    --epochs 1 --validation-corpus 3000 --resume
+  mkdir -p "$(dirname "$MODEL_DIR")"
+  rm -rf "$MODEL_DIR.tmp" && cp -r "$LOCAL/training/artefact" "$MODEL_DIR.tmp" && mv "$MODEL_DIR.tmp" "$MODEL_DIR"
+fi
+
 ARTIFACTS="$ROOT/yaml-rest-test/target/opensearch-artifacts"
 PLUGIN_ZIP=$(ls "$ARTIFACTS"/prosper-opensearch-*.zip)
 PLUGIN_SUM=$(sha256sum "$PLUGIN_ZIP" | cut -d' ' -f1)
-
 if [[ -f "$NODE/.prosper-plugin.sha256" && "$(cat "$NODE/.prosper-plugin.sha256")" == "$PLUGIN_SUM" ]]; then
-  echo "==> Node install in $NODE is up to date"
+  echo "==> 3/6 Node install in $NODE is up to date"
 else
-  echo "==> Installing OpenSearch with the PROSPER plugin into $NODE"
+  echo "==> 3/6 Installing OpenSearch with the PROSPER plugin into $NODE"
   bash "$NODE_SCRIPT" stop "$NODE" >/dev/null
   bash "$NODE_SCRIPT" install "$ARTIFACTS" "$NODE"
   echo "$PLUGIN_SUM" >"$NODE/.prosper-plugin.sha256"
 fi
+mkdir -p "$NODE/config/prosper/models"
+rm -rf "$NODE/config/prosper/models/$MODEL_ID" && cp -r "$MODEL_DIR" "$NODE/config/prosper/models/$MODEL_ID"
 
 if bash "$NODE_SCRIPT" status "$NODE" >/dev/null; then
-  echo "==> Node already running at $URL"
+  echo "==> 4/6 Node already running at $URL"
 else
-  echo "==> Starting the node"
+  echo "==> 4/6 Starting the node"
   bash "$NODE_SCRIPT" start "$NODE" "$HTTP_PORT" "$TRANSPORT_PORT"
 fi
 
-if ! curl -fs -o /dev/null "$URL/products"; then
-  echo "==> Creating the demo index 'products' (explicit term weights; model-encoded titles come with the encoder)"
-  curl -fsS -o /dev/null -XPUT "$URL/products" -H 'Content-Type: application/json' -d '{
-    "mappings": { "properties": {
-      "title": { "type": "text", "analyzer": "english" },
-      "title_sparse": { "type": "rank_features" } } } }'
-  curl -fsS -o /dev/null -XPOST "$URL/_bulk?refresh=true" -H 'Content-Type: application/x-ndjson' --data-binary @- <<'NDJSON'
-{"index":{"_index":"products","_id":"1"}}
-{"title":"9 ft. patio umbrella, navy","title_sparse":{"patio":1.5,"umbrella":2.0,"ft.":0.5,"9":0.75,"navy":1.0}}
-{"index":{"_index":"products","_id":"2"}}
-{"title":"Umbrella base stand","title_sparse":{"umbrella":1.0,"base":1.75,"stand":2.0}}
-{"index":{"_index":"products","_id":"3"}}
-{"title":"50 ft. garden hose","title_sparse":{"garden":2.0,"hose":2.5,"ft.":1.0,"50":0.75}}
-NDJSON
+json() { curl -fsS -H 'Content-Type: application/json' "$@"; }
+registered=$(curl -s -o /dev/null -w '%{http_code}' "$URL/_plugins/prosper/models/$MODEL_ID")
+registered_sum=$(curl -s "$URL/_plugins/prosper/models/$MODEL_ID" | grep -o '"sha256":"[0-9a-f]*"' | head -1 | cut -d'"' -f4 || true)
+model_sum=$(grep -A3 '"weights"' "$MODEL_DIR/prosper.json" | grep -o '"sha256" : "[0-9a-f]*"' | cut -d'"' -f4)
+if [[ "$registered" == 200 && "$registered_sum" == "$model_sum" ]]; then
+  echo "==> 5/6 Model [$MODEL_ID] is registered"
+else
+  echo "==> 5/6 Registering model [$MODEL_ID]"
+  [[ "$registered" == 200 ]] && json -XDELETE "$URL/_plugins/prosper/models/$MODEL_ID" >/dev/null
+  json -XPUT "$URL/_plugins/prosper/models/$MODEL_ID" \
+    -d "{\"path\":\"$MODEL_ID\",\"description\":\"default model: minilm-l6 trained on the generated sample catalogue\"}" >/dev/null
 fi
 
-QUERY='{ "query": { "prosper_sparse": { "title_sparse": {
-    "query_tokens": { "patio": 1.8, "umbrella": 2.1, "ft.": 0.4 }, "top_k": 16 } } },
-  "_source": ["title"] }'
-echo "==> Example search:"
-echo "curl -s '$URL/products/_search?pretty' -H 'Content-Type: application/json' -d '$QUERY'"
-curl -fsS "$URL/products/_search?filter_path=hits.hits._id,hits.hits._score,hits.hits._source&pretty" \
-  -H 'Content-Type: application/json' -d "$QUERY"
+products=$(($(wc -l <"$CATALOGUE/products.tsv")))
+indexed=$(curl -s "$URL/products/_count" | grep -o '"count":[0-9]*' | cut -d: -f2 || true)
+if [[ "${indexed:-0}" == "$products" ]] && curl -s "$URL/products/_settings" | grep -q '"default_pipeline":"prosper"'; then
+  echo "==> 6/6 Index 'products' holds the $products sample products"
+else
+  echo "==> 6/6 Indexing $products sample products through the 'prosper' pipeline"
+  "${JOB[@]}" load-products --url "$URL" --model-id "$MODEL_ID" --data "$CATALOGUE" \
+    --index products --pipeline prosper
+fi
+
+echo "==> Example searches (prosper_sparse with query_text; * marks literal terms)"
+"${JOB[@]}" search --url "$URL" --model-id "$MODEL_ID" --index products \
+  "$(sed -n 1p "$CATALOGUE/queries.tsv" | cut -f2)" \
+  "$(sed -n 2p "$CATALOGUE/queries.tsv" | cut -f2)" \
+  "$(sed -n 3p "$CATALOGUE/queries.tsv" | cut -f2)" 2>/dev/null
+
 cat <<MSG
 
-PROSPER is serving at $URL (logs: $NODE/logs, data: $PROSPER_NODE_DATA_DIR).
+PROSPER is serving product search at $URL (logs: $NODE/logs, data: $PROSPER_NODE_DATA_DIR).
+Try:
+  curl -s '$URL/products/_search?pretty' -H 'Content-Type: application/json' -d '{
+    "query": { "prosper_sparse": { "title_sparse": {
+      "query_text": "cordless drill 20v", "model_id": "$MODEL_ID" } } },
+    "_source": ["title"] }'
 Stop it with: ./run-local-node.sh stop
 MSG

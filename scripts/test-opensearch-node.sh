@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Checks the node harness's refusals against the node the YAML build is running:
-#   test-opensearch-node.sh <node-dir> <its-http-port>
+# Checks the node harness against the node the YAML build is running, then that a registered
+# model, a pipeline and indexed documents survive a node restart:
+#   test-opensearch-node.sh <node-dir> <http-port> <transport-port> [<watch-pid>]
 # A second start from the same directory, and a start on a port something already listens on,
 # must both fail with a message and leave the running node untouched.
 set -uo pipefail
-node=$1 port=$2
+node=$1 port=$2 transport=$3 watch=${4:-}
+url="http://127.0.0.1:$port"
 script="$(dirname "$0")/opensearch-node.sh"
 passed=0 failed=0
 
@@ -20,6 +22,13 @@ expect_refusal() {
   echo "ok   $name"; passed=$((passed + 1))
 }
 
+check() {
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; passed=$((passed + 1)); else echo "FAIL $name"; failed=$((failed + 1)); fi
+}
+
+json() { curl -sS -H 'Content-Type: application/json' "$@"; }
+
 expect_refusal "second start from a running node's directory" "is already running" \
   bash "$script" start "$node" 1 2
 copy=$(mktemp -d)
@@ -27,10 +36,35 @@ mkdir -p "$copy/bin" && cp "$node/bin/opensearch" "$copy/bin/"
 expect_refusal "start on a busy port" "port $port on 127.0.0.1 is already in use" \
   bash "$script" start "$copy" "$port" 1
 rm -rf "$copy"
-if curl -fsS "http://127.0.0.1:$port/_cluster/health" >/dev/null; then
-  echo "ok   running node still answers"; passed=$((passed + 1))
-else
-  echo "FAIL running node stopped answering"; failed=$((failed + 1))
-fi
+check "running node still answers" curl -fsS -o /dev/null "$url/_cluster/health"
+
+# Restart: registered models (cluster metadata) and indexed documents survive.
+json -XPUT "$url/_plugins/prosper/models/restart-model" -d '{"path":"test-model"}' >/dev/null
+json -XPUT "$url/_ingest/pipeline/restart-pipeline" \
+  -d '{"processors":[{"prosper":{"model_id":"restart-model","field_map":{"title":"title_sparse"}}}]}' >/dev/null
+json -XPUT "$url/restart-index" -d '{"settings":{"number_of_replicas":0,"index.default_pipeline":"restart-pipeline"},
+  "mappings":{"properties":{"title":{"type":"text"},"title_sparse":{"type":"rank_features"}}}}' >/dev/null
+printf '%s\n' '{"index":{"_id":"1"}}' '{"title":"9 ft. patio umbrella"}' \
+  '{"index":{"_id":"2"}}' '{"title":"cordless drill 20V"}' |
+  curl -sS -H 'Content-Type: application/x-ndjson' -XPOST "$url/restart-index/_bulk?refresh=true" --data-binary @- >/dev/null
+bash "$script" stop "$node" >/dev/null
+# shellcheck disable=SC2086
+bash "$script" start "$node" "$port" "$transport" $watch >/dev/null || echo "FAIL restart: node did not come back"
+curl -fsS -o /dev/null "$url/_cluster/health?wait_for_status=green&timeout=60s"
+
+model_survives() { curl -fsS "$url/_plugins/prosper/models/restart-model" | grep -q '"path":"test-model"'; }
+documents_survive() { curl -fsS "$url/restart-index/_count" | grep -q '"count":2'; }
+search_works() {
+  json "$url/restart-index/_search" -d '{"query":{"prosper_sparse":{"title_sparse":{
+    "query_text":"patio umbrella","model_id":"restart-model"}}}}' |
+    grep -q '"hits":\[{"_index":"restart-index","_id":"1"'
+}
+check "model registered before the restart is still registered" model_survives
+check "documents indexed before the restart are still there" documents_survive
+check "query_text search after the restart loads the model again and ranks" search_works
+curl -sS -o /dev/null -XDELETE "$url/restart-index"
+curl -sS -o /dev/null -XDELETE "$url/_ingest/pipeline/restart-pipeline"
+curl -sS -o /dev/null -XDELETE "$url/_plugins/prosper/models/restart-model"
+
 echo "node harness: $passed passed, $failed failed"
 ((failed == 0))

@@ -28,7 +28,11 @@ public final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--mode", description = "query or document.")
   String mode = "query";
 
-  @Option(names = "--top-k", description = "Print at most this many terms (0: the mode's window).")
+  @Option(
+      names = "--top-k",
+      description =
+          "Terms to keep (0: as served: a query keeps the artefact's query_top_k, a document its"
+              + " window k_d).")
   int topK = 0;
 
   @Option(names = "--normalize", description = "L2-normalise query weights (as served).")
@@ -52,8 +56,13 @@ public final class EncodeCommand implements Callable<Integer> {
     com.fasterxml.jackson.databind.ObjectMapper mapper =
         new com.fasterxml.jackson.databind.ObjectMapper();
     try (ProsperModel loaded = Artefact.load(model, Devices.resolve(device))) {
-      List<EncodedText> encoded =
-          topK == 0 ? loaded.encode(texts, parsed) : loaded.encode(texts, parsed, topK);
+      int k =
+          topK > 0
+              ? topK
+              : parsed == Mode.QUERY
+                  ? Math.min(loaded.head().queryTopK(), loaded.head().window(Mode.QUERY))
+                  : loaded.head().window(Mode.DOCUMENT);
+      List<EncodedText> encoded = loaded.encode(texts, parsed, k);
       for (int i = 0; i < texts.size(); i++) {
         EncodedText text = encoded.get(i);
         double norm = normalize ? Math.max(1e-12, text.toSparseVector().l2Norm()) : 1;

@@ -22,7 +22,7 @@ public final class HeadOptions {
   int kd = 512;
 
   @Option(names = "--query-top-k", description = "Terms a served query keeps by default.")
-  int queryTopK = 64;
+  int queryTopK = HeadConfig.DEFAULT.queryTopK();
 
   @Option(
       names = "--normalization",

@@ -17,7 +17,10 @@ import picocli.CommandLine.Command;
       EvaluateCommand.class,
       EncodeCommand.class,
       SampleDataCommand.class,
-      EncoderBenchmark.class
+      EncoderBenchmark.class,
+      dev.prosper.training.bench.NodeBenchmark.class,
+      dev.prosper.training.bench.LoadProductsCommand.class,
+      dev.prosper.training.bench.SearchCommand.class
     },
     description = {"Trains, evaluates and inspects PROSPER learned-sparse retrieval models."})
 public final class TrainingJob implements Runnable {

@@ -32,7 +32,7 @@ public record HeadConfig(
    */
   public static final HeadConfig DEFAULT =
       new HeadConfig(
-          Pooling.LAST, Lrn.RESIDUAL, Lfw.FIXED, 256, 512, 64, Normalization.QUERY_L2, 64);
+          Pooling.LAST, Lrn.RESIDUAL, Lfw.FIXED, 256, 512, 16, Normalization.QUERY_L2, 64);
 
   public HeadConfig {
     require(pooling != null, "pooling", "is required");

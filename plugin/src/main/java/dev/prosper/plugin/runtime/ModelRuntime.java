@@ -256,7 +256,10 @@ public final class ModelRuntime
       if (topK != null) {
         k = topK;
       } else if (mode == Mode.QUERY) {
-        k = Math.min(model.model.head().queryTopK(), IndexSearcher.getMaxClauseCount());
+        k =
+            Math.min(
+                Math.min(model.model.head().queryTopK(), model.model.head().window(Mode.QUERY)),
+                IndexSearcher.getMaxClauseCount());
       } else {
         k = model.model.head().window(Mode.DOCUMENT);
       }

@@ -143,7 +143,23 @@ public class ProsperSparseQueryBuilderTests
     assertParseError(
         "{\"prosper_sparse\": {\"f\": {\"query_tokens\": {\"a\": 1}, \"bogus\": 1}}}",
         "does not support [bogus]");
-    assertParseError("{\"prosper_sparse\": {\"f\": {\"top_k\": 3}}}", "requires [query_tokens]");
+    assertParseError(
+        "{\"prosper_sparse\": {\"f\": {\"top_k\": 3}}}",
+        "requires exactly one of [query_tokens] or [query_text]");
+    assertParseError(
+        "{\"prosper_sparse\": {\"f\": {\"query_text\": \"a\", \"query_tokens\": {\"a\": 1}}}}",
+        "requires exactly one of [query_tokens] or [query_text]");
+    assertParseError(
+        "{\"prosper_sparse\": {\"f\": {\"query_text\": \"umbrella\"}}}", "requires [model_id]");
+    assertParseError(
+        "{\"prosper_sparse\": {\"f\": {\"query_text\": \" \", \"model_id\": \"m\"}}}",
+        "[query_text] must not be empty");
+    assertParseError(
+        "{\"prosper_sparse\": {\"f\": {\"query_text\": 3, \"model_id\": \"m\"}}}",
+        "[query_text] must be a string");
+    assertParseError(
+        "{\"prosper_sparse\": {\"f\": {\"query_tokens\": {\"a\": 1}, \"model_id\": \"m\"}}}",
+        "[model_id] goes with [query_text]");
     assertParseError(
         "{\"prosper_sparse\": {\"f\": {\"query_tokens\": {}}}}",
         "[query_tokens] must not be empty");
@@ -166,6 +182,26 @@ public class ProsperSparseQueryBuilderTests
         "doesn't support multiple fields");
     assertParseError(
         "{\"prosper_sparse\": {\"f\": 3}}", "expects an object of parameters for field [f]");
+  }
+
+  public void testQueryTextRoundTripsThroughXContentAndTheWire() throws IOException {
+    ProsperSparseQueryBuilder text =
+        new ProsperSparseQueryBuilder(SPARSE_FIELD, "9 ft. patio umbrella", "prosper-en", 16);
+    assertEquals(text, parseQuery(text.toString()));
+    assertSerialization(text);
+    ProsperSparseQueryBuilder rewritten =
+        new ProsperSparseQueryBuilder(
+            SPARSE_FIELD, Map.of("patio", 0.5f, "shade", 0.25f), 16, Set.of("patio"));
+    assertEquals(rewritten, parseQuery(rewritten.toString()));
+    assertSerialization(rewritten);
+  }
+
+  public void testQueryTextMustBeRewrittenBeforeItBecomesALuceneQuery() throws IOException {
+    ProsperSparseQueryBuilder text =
+        new ProsperSparseQueryBuilder(SPARSE_FIELD, "umbrella", "prosper-en", null);
+    IllegalStateException error =
+        expectThrows(IllegalStateException.class, () -> text.doToQuery(createShardContext()));
+    assertThat(error.getMessage(), containsString("must be rewritten first"));
   }
 
   private void assertParseError(String json, String expectedMessagePart) {

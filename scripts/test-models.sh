@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the small real artefacts the YAML/REST tests use and installs them into a node:
+#   test-models.sh <training-job.jar> <work-dir> <node-dir>
+# - test-model: the minilm-l6 backbone trained for a few steps on a generated catalogue (the tests
+#   are about plumbing, not quality). Rebuilt only when the training job changes.
+# - corrupted-model: the same artefact with bytes of its weights overwritten (checksum mismatch).
+# - parity/: texts and what `training-job.jar encode` prints for them, for the parity test.
+set -euo pipefail
+jar=$1 work=$2 node=$3
+java=("$JAVA_HOME/bin/java" -Xmx3g -Dai.djl.offline=true -jar "$jar")
+stamp="$work/training-job.sha256"
+sum=$(sha256sum "$jar" | cut -d' ' -f1)
+if [[ ! -f "$work/test-model/prosper.json" || "$(cat "$stamp" 2>/dev/null)" != "$sum" ]]; then
+  echo "test-models: training the test artefact (a few steps from minilm-l6)"
+  rm -rf "$work" && mkdir -p "$work"
+  "${java[@]}" sample-data --output "$work/data" --products 400 --queries 150 --seed 7 >/dev/null
+  "${java[@]}" train --data "$work/data" --output "$work/run" --backbone minilm-l6 --epochs 1 \
+    --batch-size 8 --max-steps-per-epoch 4 --validation-queries 16 --validation-corpus 200 \
+    --query-top-k 16 --seed 7 >"$work/train.log" 2>&1 || { tail -20 "$work/train.log"; exit 1; }
+  cp -r "$work/run/artefact" "$work/test-model"
+  cp -r "$work/test-model" "$work/corrupted-model"
+  # Overwrite 64 bytes in the middle of the weights: same size, wrong checksum.
+  size=$(stat -c %s "$work/corrupted-model/model.safetensors")
+  printf '%064d' 0 | dd of="$work/corrupted-model/model.safetensors" bs=1 seek=$((size / 2)) conv=notrunc status=none
+  mkdir -p "$work/parity"
+  cat >"$work/parity/texts.txt" <<'TEXTS'
+9 ft. patio umbrella in navy
+Husky 25 ft. tape measure HT-2500
+garden hose 50 ft #2 heavy duty
+Gartenschlauch 25 m grün – Bewässerung
+ガーデンホース 20m 🌱 with nozzle
+LED bulb 60W equivalent A19 soft white (4-pack)
+TEXTS
+  mapfile -t texts <"$work/parity/texts.txt"
+  "${java[@]}" encode --model "$work/test-model" --mode document --json "${texts[@]}" >"$work/parity/document.jsonl" 2>>"$work/encode.log"
+  "${java[@]}" encode --model "$work/test-model" --mode query --normalize --json "${texts[@]}" >"$work/parity/query.jsonl" 2>>"$work/encode.log"
+  echo "$sum" >"$stamp"
+fi
+mkdir -p "$node/config/prosper/models"
+rm -rf "$node/config/prosper/models/test-model" "$node/config/prosper/models/corrupted-model"
+cp -r "$work/test-model" "$work/corrupted-model" "$node/config/prosper/models/"
+echo "test-models: installed test-model and corrupted-model into $node/config/prosper/models"

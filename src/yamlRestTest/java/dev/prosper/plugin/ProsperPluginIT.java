@@ -1,0 +1,325 @@
+package dev.prosper.plugin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.Before;
+import org.opensearch.client.Request;
+import org.opensearch.client.Response;
+import org.opensearch.client.ResponseException;
+import org.opensearch.test.rest.OpenSearchRestTestCase;
+
+/**
+ * The plugin on a real node with a real artefact (built by scripts/test-models.sh): parity with
+ * {@code training-job.jar encode}, long titles, and a concurrent bulk that loses nothing.
+ */
+public class ProsperPluginIT extends OpenSearchRestTestCase {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String MODEL = "it-model";
+  private static final String PIPELINE = "it-pipeline";
+
+  private static Path models() {
+    return Path.of(System.getProperty("tests.prosper.models"));
+  }
+
+  private JsonNode call(String method, String path, String body) throws IOException {
+    Request request = new Request(method, path);
+    if (body != null) {
+      request.setJsonEntity(body);
+    }
+    Response response = client().performRequest(request);
+    return JSON.readTree(response.getEntity().getContent());
+  }
+
+  private void createIndex(String index) throws IOException {
+    call(
+        "PUT",
+        "/_ingest/pipeline/" + PIPELINE,
+        "{\"processors\":[{\"prosper\":{\"model_id\":\""
+            + MODEL
+            + "\",\"field_map\":{\"title\":\"title_sparse\"},\"batch_size\":32}}]}");
+    call(
+        "PUT",
+        "/" + index,
+        "{\"settings\":{\"number_of_shards\":2,\"number_of_replicas\":0,"
+            + "\"index.default_pipeline\":\""
+            + PIPELINE
+            + "\"},"
+            + "\"mappings\":{\"properties\":{\"title\":{\"type\":\"text\"},"
+            + "\"title_sparse\":{\"type\":\"rank_features\"}}}}");
+  }
+
+  @Before
+  public void registerModel() throws IOException {
+    try {
+      call("GET", "/_plugins/prosper/models/" + MODEL, null);
+    } catch (ResponseException e) {
+      call("PUT", "/_plugins/prosper/models/" + MODEL, "{\"path\":\"test-model\"}");
+    }
+  }
+
+  /** Reads one JSON object per line: text -> (term -> weight). */
+  private static List<Map<String, Double>> expected(String file) throws IOException {
+    List<Map<String, Double>> result = new ArrayList<>();
+    for (String line : Files.readAllLines(models().resolve("parity").resolve(file))) {
+      if (line.isBlank() || !line.startsWith("{")) {
+        continue;
+      }
+      Map<String, Double> weights = new HashMap<>();
+      for (JsonNode term : JSON.readTree(line).get("terms")) {
+        weights.put(term.get("term").asText(), term.get("weight").asDouble());
+      }
+      result.add(weights);
+    }
+    return result;
+  }
+
+  private static List<String> texts() throws IOException {
+    return Files.readAllLines(models().resolve("parity").resolve("texts.txt")).stream()
+        .filter(line -> !line.isBlank())
+        .toList();
+  }
+
+  /**
+   * Same terms and weights within {@code tolerance}; a term may be missing on one side only when
+   * its weight is at the window's boundary (float rounding can swap the last kept term).
+   */
+  private static void assertSameWeights(
+      String what, Map<String, Double> expected, Map<String, Double> actual, double tolerance) {
+    double boundary = expected.values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    for (Map.Entry<String, Double> term : expected.entrySet()) {
+      Double got = actual.get(term.getKey());
+      if (got == null) {
+        assertTrue(
+            what + ": term [" + term.getKey() + "] missing", term.getValue() - boundary < 1e-4);
+        continue;
+      }
+      assertEquals(what + ": weight of [" + term.getKey() + "]", term.getValue(), got, tolerance);
+    }
+    for (String term : actual.keySet()) {
+      if (!expected.containsKey(term)) {
+        assertTrue(what + ": extra term [" + term + "]", actual.get(term) - boundary < 1e-4);
+      }
+    }
+  }
+
+  private static Map<String, Double> terms(JsonNode result) {
+    Map<String, Double> weights = new HashMap<>();
+    for (JsonNode term : result.get("terms")) {
+      weights.put(term.get("term").asText(), term.get("weight").asDouble());
+    }
+    return weights;
+  }
+
+  private static String quote(String text) throws IOException {
+    return JSON.writeValueAsString(text);
+  }
+
+  public void testEncodeEndpointMatchesTheTrainingJob() throws IOException {
+    List<String> texts = texts();
+    List<Map<String, Double>> documents = expected("document.jsonl");
+    List<Map<String, Double>> queries = expected("query.jsonl");
+    assertEquals(texts.size(), documents.size());
+    String array = JSON.writeValueAsString(texts);
+    JsonNode document =
+        call(
+            "POST",
+            "/_plugins/prosper/models/" + MODEL + "/_encode",
+            "{\"mode\":\"document\",\"texts\":" + array + "}");
+    JsonNode query =
+        call(
+            "POST",
+            "/_plugins/prosper/models/" + MODEL + "/_encode",
+            "{\"mode\":\"query\",\"texts\":" + array + "}");
+    for (int i = 0; i < texts.size(); i++) {
+      assertSameWeights(
+          "document " + texts.get(i),
+          documents.get(i),
+          terms(document.get("results").get(i)),
+          1e-4);
+      assertSameWeights(
+          "query " + texts.get(i), queries.get(i), terms(query.get("results").get(i)), 1e-5);
+    }
+  }
+
+  public void testStoredAndQueryWeightsMatchTheTrainingJob() throws IOException {
+    createIndex("parity");
+    List<String> texts = texts();
+    List<Map<String, Double>> documents = expected("document.jsonl");
+    List<Map<String, Double>> queries = expected("query.jsonl");
+    StringBuilder bulk = new StringBuilder();
+    for (int i = 0; i < texts.size(); i++) {
+      bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
+      bulk.append("{\"title\":").append(quote(texts.get(i))).append("}\n");
+    }
+    Request request = new Request("POST", "/parity/_bulk?refresh=true");
+    request.setJsonEntity(bulk.toString());
+    JsonNode response = JSON.readTree(client().performRequest(request).getEntity().getContent());
+    assertFalse(response.toString(), response.get("errors").asBoolean());
+
+    for (int i = 0; i < texts.size(); i++) {
+      JsonNode source = call("GET", "/parity/_doc/" + i, null).get("_source").get("title_sparse");
+      Map<String, Double> stored = new HashMap<>();
+      source.fields().forEachRemaining(e -> stored.put(e.getKey(), e.getValue().asDouble()));
+      assertSameWeights("stored " + texts.get(i), documents.get(i), stored, 1e-4);
+
+      // The indexed value keeps 9 significant bits: a one-term query scores it within 2^-8.
+      String top =
+          documents.get(i).entrySet().stream().max(Map.Entry.comparingByValue()).get().getKey();
+      JsonNode hits =
+          call(
+                  "POST",
+                  "/parity/_search",
+                  "{\"query\":{\"bool\":{\"filter\":{\"ids\":{\"values\":[\""
+                      + i
+                      + "\"]}},"
+                      + "\"should\":{\"prosper_sparse\":{\"title_sparse\":{\"query_tokens\":{"
+                      + quote(top)
+                      + ":1.0}}}}}}}")
+              .get("hits")
+              .get("hits");
+      double score = hits.get(0).get("_score").asDouble();
+      double weight = documents.get(i).get(top);
+      assertEquals("indexed weight of [" + top + "]", weight, score, weight / 256);
+
+      // The query weights explain shows are the training job's normalised query weights.
+      JsonNode explanation =
+          call(
+                  "POST",
+                  "/parity/_explain/" + i,
+                  "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
+                      + quote(texts.get(i))
+                      + ",\"model_id\":\""
+                      + MODEL
+                      + "\"}}}}")
+              .get("explanation");
+      assertTrue(explanation.toString(), explanation.get("value").asDouble() > 0);
+      Pattern clause =
+          Pattern.compile("^term \\[(.*)\\] \\((literal|expansion)\\): query weight (\\S+) ");
+      int checked = 0;
+      for (JsonNode detail : explanation.get("details")) {
+        Matcher matcher = clause.matcher(detail.get("description").asText());
+        assertTrue(detail.toString(), matcher.find());
+        double expectedWeight = queries.get(i).get(matcher.group(1));
+        assertEquals(detail.toString(), expectedWeight, Double.parseDouble(matcher.group(3)), 1e-5);
+        checked++;
+      }
+      assertTrue("no clause explained for " + texts.get(i), checked > 0);
+    }
+  }
+
+  public void testTenThousandCharacterTitleIsTruncatedAndIndexed() throws IOException {
+    createIndex("long-titles");
+    String title = "cordless drill " + "x".repeat(10_000);
+    Request request = new Request("PUT", "/long-titles/_doc/1?refresh=true");
+    request.setJsonEntity("{\"title\":" + quote(title) + "}");
+    assertEquals(201, client().performRequest(request).getStatusLine().getStatusCode());
+    JsonNode sparse = call("GET", "/long-titles/_doc/1", null).get("_source").get("title_sparse");
+    assertTrue(sparse.has("drill"));
+    JsonNode hits =
+        call(
+                "POST",
+                "/long-titles/_search",
+                "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":\"cordless drill\","
+                    + "\"model_id\":\""
+                    + MODEL
+                    + "\"}}}}")
+            .get("hits");
+    assertEquals(1, hits.get("total").get("value").asInt());
+  }
+
+  public void testConcurrentBulksLoseAndDuplicateNothing() throws Exception {
+    createIndex("concurrent");
+    int clients = 4;
+    int perClient = 750;
+    int perBulk = 250;
+    String[] words = {
+      "patio", "umbrella", "drill", "hose", "garden", "lamp", "navy", "steel", "oak"
+    };
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<Future<Integer>> acknowledged = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      acknowledged.add(
+          pool.submit(
+              () -> {
+                int ok = 0;
+                for (int start = 0; start < perClient; start += perBulk) {
+                  StringBuilder bulk = new StringBuilder();
+                  for (int i = start; i < start + perBulk; i++) {
+                    String id = client + "-" + i;
+                    String title =
+                        String.format(
+                            Locale.ROOT,
+                            "%s %s %d model %s",
+                            words[i % words.length],
+                            words[(i / 9 + client) % words.length],
+                            i,
+                            id);
+                    bulk.append("{\"index\":{\"_id\":\"").append(id).append("\"}}\n");
+                    bulk.append("{\"title\":\"").append(title).append("\"}\n");
+                  }
+                  Request request = new Request("POST", "/concurrent/_bulk");
+                  request.setJsonEntity(bulk.toString());
+                  JsonNode response =
+                      JSON.readTree(client().performRequest(request).getEntity().getContent());
+                  for (JsonNode item : response.get("items")) {
+                    int status = item.get("index").get("status").asInt();
+                    assertEquals(item.toString(), 201, status);
+                    ok++;
+                  }
+                }
+                return ok;
+              }));
+    }
+    int total = 0;
+    for (Future<Integer> future : acknowledged) {
+      total += future.get();
+    }
+    pool.shutdown();
+    assertEquals(clients * perClient, total);
+    call("POST", "/concurrent/_refresh", null);
+    assertEquals(total, call("GET", "/concurrent/_count", null).get("count").asInt());
+    // Every acknowledged document carries its encoded title (spot check of 60 ids).
+    StringBuilder ids = new StringBuilder();
+    for (int i = 0; i < 60; i++) {
+      ids.append(i == 0 ? "" : ",")
+          .append("\"")
+          .append(i % clients)
+          .append('-')
+          .append(i * 12)
+          .append("\"");
+    }
+    JsonNode documents = call("POST", "/concurrent/_mget", "{\"ids\":[" + ids + "]}").get("docs");
+    for (JsonNode document : documents) {
+      assertTrue(document.toString(), document.get("found").asBoolean());
+      assertTrue(
+          document.get("_id").asText(), document.get("_source").get("title_sparse").size() > 0);
+    }
+    // Every document was indexed exactly once: an overwrite would count twice.
+    String body =
+        new String(
+            client()
+                .performRequest(new Request("GET", "/concurrent/_stats/indexing"))
+                .getEntity()
+                .getContent()
+                .readAllBytes(),
+            StandardCharsets.UTF_8);
+    JsonNode indexing = JSON.readTree(body).get("_all").get("primaries").get("indexing");
+    assertEquals(total, indexing.get("index_total").asInt());
+  }
+}

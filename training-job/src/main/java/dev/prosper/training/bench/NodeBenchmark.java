@@ -1,0 +1,486 @@
+package dev.prosper.training.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.Mode;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.training.Progress;
+import dev.prosper.training.data.Dataset;
+import dev.prosper.training.eval.RankingMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * PROSPER against BM25 on a running OpenSearch node: ingest through the {@code prosper} pipeline,
+ * search with {@code prosper_sparse} ({@code query_text} and {@code query_tokens}) and with a BM25
+ * {@code match} on the same titles ({@code english} analyzer), and report quality, latency, ingest
+ * throughput and index size.
+ */
+@Command(
+    name = "benchmark-node",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    showDefaultValues = true,
+    description = {
+      "Benchmarks PROSPER against BM25 on a running node with the plugin and a registered model.",
+      "Writes report.md, report.json, latency.png and quality.png to --output."
+    })
+public final class NodeBenchmark implements Callable<Integer> {
+
+  @Option(names = "--url", description = "The node or cluster.")
+  String url = "http://127.0.0.1:9200";
+
+  @Option(names = "--model-id", required = true, description = "Registered PROSPER model.")
+  String modelId;
+
+  @Option(names = "--data", required = true, description = "Dataset directory (TSV or Multi-CPR).")
+  Path data;
+
+  @Option(names = "--split", description = "Query split to search with.")
+  String split = "test";
+
+  @Option(names = "--min-grade", description = "Judgements at or above this grade are positives.")
+  double minGrade = 1;
+
+  @Option(
+      names = "--holdout-percent",
+      description =
+          "Search with the queries `train --holdout-percent` held out (0: all of --split).")
+  int holdoutPercent = 0;
+
+  @Option(names = "--max-queries", description = "Search at most this many queries (0: all).")
+  int maxQueries = 0;
+
+  @Option(
+      names = "--corpus-sample",
+      description = "Index the judged products plus random others up to this many (0: all).")
+  int corpusSample = 0;
+
+  @Option(names = "--index", description = "Index to (re)create; deleted and rebuilt each run.")
+  String index = "prosper-bench";
+
+  @Option(names = "--batch-size", description = "The pipeline's batch_size.")
+  int batchSize = 32;
+
+  @Option(names = "--bulk-size", description = "Documents per _bulk request.")
+  int bulkSize = 256;
+
+  @Option(names = "--top-k", description = "Query terms kept (0: the artefact's query_top_k).")
+  int topK = 0;
+
+  @Option(
+      names = "--artefact",
+      description =
+          "The registered artefact, loaded here to measure raw batch encoding of the same titles"
+              + " (for the ingest/raw throughput ratio); omit to skip.")
+  Path artefact;
+
+  @Option(names = "--raw-sample", description = "Titles encoded for the raw throughput.")
+  int rawSample = 2048;
+
+  @Option(names = "--output", required = true, description = "Report directory.")
+  Path output;
+
+  private static final ObjectMapper JSON = NodeClient.JSON;
+  private NodeClient node;
+
+  private JsonNode call(String method, String path, String body) throws IOException {
+    return node.call(method, path, body);
+  }
+
+  private boolean exists(String path) throws IOException {
+    return node.exists(path);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    node = new NodeClient(url);
+    Dataset all =
+        holdoutPercent > 0
+            ? Dataset.read(data, split).heldOutSplit(holdoutPercent)
+            : Dataset.read(data, split);
+    List<String> queryIds = new ArrayList<>(all.queriesWithPositives(minGrade));
+    if (maxQueries > 0 && queryIds.size() > maxQueries) {
+      queryIds = queryIds.subList(0, maxQueries);
+    }
+    Dataset dataset = corpusSample > 0 ? all.sampleProducts(queryIds, corpusSample, 7) : all;
+    JsonNode model;
+    try {
+      model = call("GET", "/_plugins/prosper/models/" + modelId, null).path("models").path(modelId);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "[--model-id] " + modelId + " is not registered on " + url + ": " + e.getMessage());
+    }
+    System.err.printf(
+        Locale.ROOT,
+        "benchmarking model [%s] on %s: %d products, %d queries (%s)%n",
+        modelId,
+        url,
+        dataset.products().size(),
+        queryIds.size(),
+        dataset.description());
+
+    ObjectNode report = JSON.createObjectNode();
+    report.put("url", url);
+    report.put("model_id", modelId);
+    report.put("model_path", model.path("path").asText());
+    report.put("dataset", dataset.description());
+    report.put("products", dataset.products().size());
+    report.put("queries", queryIds.size());
+    report.put("min_grade", minGrade);
+
+    double ingestRate = ingest(dataset);
+    report.put("ingest_docs_per_s", ingestRate);
+    if (artefact != null) {
+      double raw = rawThroughput(dataset);
+      report.put("raw_encode_docs_per_s", raw);
+      report.put("ingest_to_raw_ratio", ingestRate / raw);
+    }
+    report.set("index_size_bytes", indexSizes());
+
+    List<String> texts = queryIds.stream().map(dataset.queries()::get).toList();
+    List<Map<String, Double>> judgements =
+        queryIds.stream().map(q -> dataset.qrels().get(q)).toList();
+    List<String> tokenBodies = queryTokenBodies(texts);
+    Map<String, List<Double>> latencies = latencies(texts, tokenBodies);
+    ObjectNode latency = report.putObject("latency_ms");
+    latencies.forEach(
+        (type, values) -> {
+          ObjectNode node = latency.putObject(type);
+          node.put("p50", percentile(values, 50));
+          node.put("p99", percentile(values, 99));
+          node.put("mean", values.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+        });
+    Map<String, Map<String, Double>> quality = new LinkedHashMap<>();
+    quality.put(
+        "PROSPER (prosper_sparse, query_text)",
+        RankingMetrics.compute(
+            rankings(texts, this::prosperBody, "prosper"), judgements, minGrade));
+    quality.put(
+        "BM25 (match, english analyzer)",
+        RankingMetrics.compute(rankings(texts, this::bm25Body, "bm25"), judgements, minGrade));
+    report.set("quality", JSON.valueToTree(quality));
+    write(report, quality, latencies);
+    return 0;
+  }
+
+  private String pipeline() {
+    return index + "-pipeline";
+  }
+
+  private double ingest(Dataset dataset) throws IOException {
+    node.createProductIndex(index, pipeline(), modelId, batchSize);
+    call("PUT", "/" + index + "/_settings", "{\"index\":{\"refresh_interval\":\"-1\"}}");
+    long start = System.nanoTime();
+    long failures = node.bulkIndex(index, dataset.products(), bulkSize);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    call("PUT", "/" + index + "/_settings", "{\"index\":{\"refresh_interval\":\"1s\"}}");
+    call("POST", "/" + index + "/_forcemerge?max_num_segments=1", null);
+    int total = dataset.products().size();
+    if (failures > 0) {
+      System.err.printf(Locale.ROOT, "%d of %d documents failed to index%n", failures, total);
+    }
+    double rate = (total - failures) / seconds;
+    System.err.printf(
+        Locale.ROOT, "ingest: %d documents in %.1f s, %.1f docs/s%n", total, seconds, rate);
+    return rate;
+  }
+
+  private double rawThroughput(Dataset dataset) throws IOException {
+    List<String> titles = new ArrayList<>(dataset.products().values());
+    titles = titles.subList(0, Math.min(rawSample, titles.size()));
+    try (ProsperModel model = Artefact.load(artefact, Devices.resolve("auto"))) {
+      model.setBatchSize(batchSize);
+      model.encode(titles.subList(0, Math.min(64, titles.size())), Mode.DOCUMENT); // warm-up
+      long start = System.nanoTime();
+      model.encode(titles, Mode.DOCUMENT);
+      double rate = titles.size() / ((System.nanoTime() - start) / 1e9);
+      System.err.printf(
+          Locale.ROOT, "raw batch encoding (batch %d): %.1f docs/s%n", batchSize, rate);
+      return rate;
+    }
+  }
+
+  /** Store size of the sparse field alone and the text field alone (source disabled, 1 segment). */
+  private ObjectNode indexSizes() throws IOException {
+    ObjectNode sizes = JSON.createObjectNode();
+    Map<String, String> fields =
+        Map.of(
+            "title_sparse", "{\"type\":\"rank_features\"}",
+            "title", "{\"type\":\"text\",\"analyzer\":\"english\"}");
+    for (Map.Entry<String, String> field : fields.entrySet()) {
+      String copy = index + "-size-" + field.getKey().replace('_', '-');
+      if (exists("/" + copy)) {
+        call("DELETE", "/" + copy, null);
+      }
+      call(
+          "PUT",
+          "/" + copy,
+          "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":{"
+              + "\"_source\":{\"enabled\":false},\"properties\":{\""
+              + field.getKey()
+              + "\":"
+              + field.getValue()
+              + "}}}");
+      call(
+          "POST",
+          "/_reindex?refresh=true",
+          "{\"source\":{\"index\":\""
+              + index
+              + "\",\"_source\":[\""
+              + field.getKey()
+              + "\"]},\"dest\":{\"index\":\""
+              + copy
+              + "\",\"pipeline\":\"_none\"}}");
+      call("POST", "/" + copy + "/_forcemerge?max_num_segments=1", null);
+      long bytes =
+          call("GET", "/" + copy + "/_stats/store", null)
+              .path("_all")
+              .path("primaries")
+              .path("store")
+              .path("size_in_bytes")
+              .asLong();
+      sizes.put(field.getKey(), bytes);
+      call("DELETE", "/" + copy, null);
+    }
+    sizes.put(
+        "whole_index",
+        call("GET", "/" + index + "/_stats/store", null)
+            .path("_all")
+            .path("primaries")
+            .path("store")
+            .path("size_in_bytes")
+            .asLong());
+    return sizes;
+  }
+
+  private String topK() {
+    return topK > 0 ? ",\"top_k\":" + topK : "";
+  }
+
+  private String prosperBody(String text) throws IOException {
+    return "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
+        + JSON.writeValueAsString(text)
+        + ",\"model_id\":"
+        + JSON.writeValueAsString(modelId)
+        + topK()
+        + "}}}";
+  }
+
+  private String bm25Body(String text) throws IOException {
+    return "{\"query\":{\"match\":{\"title\":" + JSON.writeValueAsString(text) + "}}";
+  }
+
+  /** The encoded query of each text, as a query_tokens search body (encoded once, not timed). */
+  private List<String> queryTokenBodies(List<String> texts) throws IOException {
+    List<String> bodies = new ArrayList<>(texts.size());
+    try (ProgressBar bar = Progress.bar("encode queries", texts.size(), System.err)) {
+      for (int from = 0; from < texts.size(); from += 100) {
+        List<String> chunk = texts.subList(from, Math.min(texts.size(), from + 100));
+        JsonNode encoded =
+            call(
+                "POST",
+                "/_plugins/prosper/models/" + modelId + "/_encode",
+                "{\"mode\":\"query\",\"texts\":" + JSON.writeValueAsString(chunk) + topK() + "}");
+        for (JsonNode result : encoded.path("results")) {
+          ObjectNode tokens = JSON.createObjectNode();
+          for (JsonNode term : result.path("terms")) {
+            tokens.put(term.path("term").asText(), term.path("weight").floatValue());
+          }
+          bodies.add(
+              tokens.isEmpty()
+                  ? "{\"query\":{\"match_none\":{}}}"
+                  : "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_tokens\":"
+                      + JSON.writeValueAsString(tokens)
+                      + "}}}}");
+        }
+        bar.stepBy(chunk.size());
+      }
+    }
+    return bodies;
+  }
+
+  private interface Body {
+    String of(String text) throws IOException;
+  }
+
+  /** Client-side latency of a top-10 search, the three query types interleaved per query. */
+  private Map<String, List<Double>> latencies(List<String> texts, List<String> tokenBodies)
+      throws IOException {
+    Map<String, List<Double>> latencies = new LinkedHashMap<>();
+    latencies.put("prosper_sparse query_text", new ArrayList<>());
+    latencies.put("prosper_sparse query_tokens", new ArrayList<>());
+    latencies.put("BM25 match", new ArrayList<>());
+    String search = "/" + index + "/_search?size=10&_source=false&request_cache=false";
+    int warmUp = Math.min(20, texts.size());
+    try (ProgressBar bar = Progress.bar("latency", texts.size() + warmUp, System.err)) {
+      for (int i = -warmUp; i < texts.size(); i++) {
+        int q = i < 0 ? i + warmUp : i;
+        String[] bodies = {prosperBody(texts.get(q)), tokenBodies.get(q), bm25Body(texts.get(q))};
+        int type = 0;
+        for (List<Double> values : latencies.values()) {
+          long start = System.nanoTime();
+          call("POST", search, bodies[type++]);
+          if (i >= 0) {
+            values.add((System.nanoTime() - start) / 1e6);
+          }
+        }
+        bar.step();
+      }
+    }
+    return latencies;
+  }
+
+  private List<List<String>> rankings(List<String> texts, Body body, String label)
+      throws IOException {
+    List<List<String>> rankings = new ArrayList<>(texts.size());
+    try (ProgressBar bar = Progress.bar("rank " + label, texts.size(), System.err)) {
+      for (String text : texts) {
+        JsonNode hits =
+            call("POST", "/" + index + "/_search?size=1000&_source=false", body.of(text))
+                .path("hits")
+                .path("hits");
+        List<String> ids = new ArrayList<>(hits.size());
+        for (JsonNode hit : hits) {
+          ids.add(hit.path("_id").asText());
+        }
+        rankings.add(ids);
+        bar.step();
+      }
+    }
+    return rankings;
+  }
+
+  static double percentile(List<Double> values, int p) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(sorted);
+    int rank = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
+  }
+
+  private void write(
+      ObjectNode report,
+      Map<String, Map<String, Double>> quality,
+      Map<String, List<Double>> latencies)
+      throws IOException {
+    Files.createDirectories(output);
+    new ObjectMapper()
+        .enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValue(output.resolve("report.json").toFile(), report);
+    List<String> columns =
+        List.of(
+            "Hit@1",
+            "Hit@10",
+            "Hit@100",
+            "Hit@1000",
+            "MRR@10",
+            "Recall@10",
+            "Recall@100",
+            "Recall@1000",
+            "nDCG@10");
+    StringBuilder md = new StringBuilder();
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "Model [%s] on %s; %d products, %d queries, positives grade >= %s (%s)%n%n",
+            modelId,
+            url,
+            report.path("products").asInt(),
+            report.path("queries").asInt(),
+            minGrade,
+            report.path("dataset").asText()));
+    md.append("| system | ").append(String.join(" | ", columns)).append(" |\n");
+    md.append("|---").append("|---:".repeat(columns.size())).append("|\n");
+    quality.forEach(
+        (system, metrics) -> {
+          md.append("| ").append(system);
+          for (String column : columns) {
+            md.append(String.format(Locale.ROOT, " | %.4f", metrics.get(column)));
+          }
+          md.append(" |\n");
+        });
+    md.append("\n| query type | p50 ms | p99 ms | mean ms |\n|---|---:|---:|---:|\n");
+    report
+        .path("latency_ms")
+        .fields()
+        .forEachRemaining(
+            e ->
+                md.append(
+                    String.format(
+                        Locale.ROOT,
+                        "| %s | %.1f | %.1f | %.1f |%n",
+                        e.getKey(),
+                        e.getValue().path("p50").asDouble(),
+                        e.getValue().path("p99").asDouble(),
+                        e.getValue().path("mean").asDouble())));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%nIngest through the pipeline: %.1f docs/s",
+            report.path("ingest_docs_per_s").asDouble()));
+    if (report.has("raw_encode_docs_per_s")) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "; raw batch encoding of the same titles: %.1f docs/s; ratio %.2f",
+              report.path("raw_encode_docs_per_s").asDouble(),
+              report.path("ingest_to_raw_ratio").asDouble()));
+    }
+    JsonNode sizes = report.path("index_size_bytes");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            ".%n%nIndex size (one segment, no _source): sparse field %.1f MiB, text field %.1f MiB"
+                + " (ratio %.2f); whole index with _source %.1f MiB.%n",
+            sizes.path("title_sparse").asLong() / 1048576.0,
+            sizes.path("title").asLong() / 1048576.0,
+            sizes.path("title_sparse").asDouble() / Math.max(1, sizes.path("title").asDouble()),
+            sizes.path("whole_index").asLong() / 1048576.0));
+    Files.writeString(output.resolve("report.md"), md);
+
+    CategoryChart latencyChart =
+        new CategoryChartBuilder()
+            .width(800)
+            .height(500)
+            .title("Search latency (top 10)")
+            .yAxisTitle("ms")
+            .build();
+    List<String> types = new ArrayList<>(latencies.keySet());
+    latencyChart.addSeries(
+        "p50", types, types.stream().map(t -> percentile(latencies.get(t), 50)).toList());
+    latencyChart.addSeries(
+        "p99", types, types.stream().map(t -> percentile(latencies.get(t), 99)).toList());
+    BitmapEncoder.saveBitmap(
+        latencyChart, output.resolve("latency.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    CategoryChart qualityChart =
+        new CategoryChartBuilder().width(1000).height(500).title("Retrieval quality").build();
+    for (Map.Entry<String, Map<String, Double>> system : quality.entrySet()) {
+      qualityChart.addSeries(
+          system.getKey(), columns, columns.stream().map(c -> system.getValue().get(c)).toList());
+    }
+    BitmapEncoder.saveBitmap(
+        qualityChart, output.resolve("quality.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    System.out.print(md);
+  }
+}

@@ -106,22 +106,10 @@ public final class ProsperSparseQueryBuilder
    */
   public ProsperSparseQueryBuilder(
       String fieldName, Map<String, Float> queryTokens, Integer topK, Set<String> literalTerms) {
-    if (fieldName == null || fieldName.isEmpty()) {
-      throw new IllegalArgumentException("[" + NAME + "] requires a field name");
-    }
+    requireFieldAndTopK(fieldName, topK);
     if (queryTokens == null || queryTokens.isEmpty()) {
       throw new IllegalArgumentException(
           "[" + NAME + "] [" + QUERY_TOKENS_FIELD.getPreferredName() + "] must not be empty");
-    }
-    if (topK != null && topK < 1) {
-      throw new IllegalArgumentException(
-          "["
-              + NAME
-              + "] ["
-              + TOP_K_FIELD.getPreferredName()
-              + "] must be at least 1, got ["
-              + topK
-              + "]");
     }
     try {
       SparseVector.of(queryTokens);
@@ -155,9 +143,7 @@ public final class ProsperSparseQueryBuilder
       String modelId,
       Integer topK,
       SetOnce<EncodedText> pending) {
-    if (fieldName == null || fieldName.isEmpty()) {
-      throw new IllegalArgumentException("[" + NAME + "] requires a field name");
-    }
+    requireFieldAndTopK(fieldName, topK);
     if (queryText == null || queryText.isBlank()) {
       throw new IllegalArgumentException(
           "[" + NAME + "] [" + QUERY_TEXT_FIELD.getPreferredName() + "] must not be empty");
@@ -172,6 +158,19 @@ public final class ProsperSparseQueryBuilder
               + MODEL_ID_FIELD.getPreferredName()
               + "], the registered model that encodes it");
     }
+    this.fieldName = fieldName;
+    this.queryTokens = null;
+    this.topK = topK;
+    this.queryText = queryText;
+    this.modelId = modelId;
+    this.literalTerms = null;
+    this.pending = pending;
+  }
+
+  private static void requireFieldAndTopK(String fieldName, Integer topK) {
+    if (fieldName == null || fieldName.isEmpty()) {
+      throw new IllegalArgumentException("[" + NAME + "] requires a field name");
+    }
     if (topK != null && topK < 1) {
       throw new IllegalArgumentException(
           "["
@@ -182,13 +181,6 @@ public final class ProsperSparseQueryBuilder
               + topK
               + "]");
     }
-    this.fieldName = fieldName;
-    this.queryTokens = null;
-    this.topK = topK;
-    this.queryText = queryText;
-    this.modelId = modelId;
-    this.literalTerms = null;
-    this.pending = pending;
   }
 
   public ProsperSparseQueryBuilder(StreamInput in) throws IOException {

@@ -7,13 +7,8 @@ import org.opensearch.action.ActionType;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.clustermanager.AcknowledgedRequest;
 import org.opensearch.action.support.clustermanager.AcknowledgedResponse;
-import org.opensearch.action.support.clustermanager.TransportClusterManagerNodeAction;
-import org.opensearch.cluster.AckedClusterStateUpdateTask;
 import org.opensearch.cluster.ClusterState;
-import org.opensearch.cluster.block.ClusterBlockException;
-import org.opensearch.cluster.block.ClusterBlockLevel;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
-import org.opensearch.cluster.metadata.Metadata;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
@@ -59,8 +54,7 @@ public final class DeleteModelAction extends ActionType<AcknowledgedResponse> {
     }
   }
 
-  public static final class TransportAction
-      extends TransportClusterManagerNodeAction<Request, AcknowledgedResponse> {
+  public static final class TransportAction extends ModelsUpdateAction<Request> {
 
     @Inject
     public TransportAction(
@@ -85,39 +79,17 @@ public final class DeleteModelAction extends ActionType<AcknowledgedResponse> {
     }
 
     @Override
-    protected AcknowledgedResponse read(StreamInput in) throws IOException {
-      return new AcknowledgedResponse(in);
-    }
-
-    @Override
-    protected ClusterBlockException checkBlock(Request request, ClusterState state) {
-      return state.blocks().globalBlockedException(ClusterBlockLevel.METADATA_WRITE);
-    }
-
-    @Override
     protected void clusterManagerOperation(
         Request request, ClusterState state, ActionListener<AcknowledgedResponse> listener) {
-      clusterService.submitStateUpdateTask(
+      submit(
           "prosper-delete-model [" + request.modelId + "]",
-          new AckedClusterStateUpdateTask<>(request, listener) {
-            @Override
-            public ClusterState execute(ClusterState current) {
-              ModelsMetadata models = ModelsMetadata.of(current);
-              if (!models.models().containsKey(request.modelId)) {
-                throw new ResourceNotFoundException(
-                    "model [{}] is not registered", request.modelId);
-              }
-              return ClusterState.builder(current)
-                  .metadata(
-                      Metadata.builder(current.metadata())
-                          .putCustom(ModelsMetadata.TYPE, models.without(request.modelId)))
-                  .build();
+          request,
+          listener,
+          models -> {
+            if (!models.models().containsKey(request.modelId)) {
+              throw new ResourceNotFoundException("model [{}] is not registered", request.modelId);
             }
-
-            @Override
-            protected AcknowledgedResponse newResponse(boolean acknowledged) {
-              return new AcknowledgedResponse(acknowledged);
-            }
+            return models.without(request.modelId);
           });
     }
   }

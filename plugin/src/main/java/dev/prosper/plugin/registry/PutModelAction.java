@@ -7,13 +7,8 @@ import org.opensearch.action.ActionType;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.clustermanager.AcknowledgedRequest;
 import org.opensearch.action.support.clustermanager.AcknowledgedResponse;
-import org.opensearch.action.support.clustermanager.TransportClusterManagerNodeAction;
-import org.opensearch.cluster.AckedClusterStateUpdateTask;
 import org.opensearch.cluster.ClusterState;
-import org.opensearch.cluster.block.ClusterBlockException;
-import org.opensearch.cluster.block.ClusterBlockLevel;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
-import org.opensearch.cluster.metadata.Metadata;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
@@ -73,8 +68,7 @@ public final class PutModelAction extends ActionType<AcknowledgedResponse> {
   }
 
   /** Runs on the cluster-manager node, which checks the artefact in its own models directory. */
-  public static final class TransportAction
-      extends TransportClusterManagerNodeAction<Request, AcknowledgedResponse> {
+  public static final class TransportAction extends ModelsUpdateAction<Request> {
 
     private final ModelFiles files;
 
@@ -104,16 +98,6 @@ public final class PutModelAction extends ActionType<AcknowledgedResponse> {
     }
 
     @Override
-    protected AcknowledgedResponse read(StreamInput in) throws IOException {
-      return new AcknowledgedResponse(in);
-    }
-
-    @Override
-    protected ClusterBlockException checkBlock(Request request, ClusterState state) {
-      return state.blocks().globalBlockedException(ClusterBlockLevel.METADATA_WRITE);
-    }
-
-    @Override
     protected void clusterManagerOperation(
         Request request, ClusterState state, ActionListener<AcknowledgedResponse> listener) {
       if (ModelsMetadata.of(state).models().containsKey(request.modelId)) {
@@ -132,26 +116,15 @@ public final class PutModelAction extends ActionType<AcknowledgedResponse> {
         listener.onFailure(e);
         return;
       }
-      clusterService.submitStateUpdateTask(
+      submit(
           "prosper-put-model [" + request.modelId + "]",
-          new AckedClusterStateUpdateTask<>(request, listener) {
-            @Override
-            public ClusterState execute(ClusterState current) {
-              ModelsMetadata models = ModelsMetadata.of(current);
-              if (models.models().containsKey(entry.id())) {
-                throw duplicate(entry.id());
-              }
-              return ClusterState.builder(current)
-                  .metadata(
-                      Metadata.builder(current.metadata())
-                          .putCustom(ModelsMetadata.TYPE, models.with(entry)))
-                  .build();
+          request,
+          listener,
+          models -> {
+            if (models.models().containsKey(entry.id())) {
+              throw duplicate(entry.id());
             }
-
-            @Override
-            protected AcknowledgedResponse newResponse(boolean acknowledged) {
-              return new AcknowledgedResponse(acknowledged);
-            }
+            return models.with(entry);
           });
     }
 

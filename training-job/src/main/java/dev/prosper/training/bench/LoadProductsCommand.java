@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Creates a products index with a prosper pipeline on a node and indexes a catalogue into it. */
@@ -19,11 +20,7 @@ import picocli.CommandLine.Option;
     })
 public final class LoadProductsCommand implements Callable<Integer> {
 
-  @Option(names = "--url", description = "The node or cluster.")
-  String url = "http://127.0.0.1:9200";
-
-  @Option(names = "--model-id", required = true, description = "Registered PROSPER model.")
-  String modelId;
+  @Mixin NodeOptions node;
 
   @Option(names = "--data", required = true, description = "Dataset directory.")
   Path data;
@@ -43,10 +40,10 @@ public final class LoadProductsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Dataset dataset = Dataset.read(data, "train");
-    NodeClient node = new NodeClient(url);
-    node.createProductIndex(index, pipeline, modelId, batchSize);
+    NodeClient client = new NodeClient(node.url);
+    client.createProductIndex(index, pipeline, node.modelId, batchSize);
     long start = System.nanoTime();
-    long failures = node.bulkIndex(index, dataset.products(), bulkSize);
+    long failures = client.bulkIndex(index, dataset.products(), bulkSize, 2);
     double seconds = (System.nanoTime() - start) / 1e9;
     System.err.printf(
         Locale.ROOT,

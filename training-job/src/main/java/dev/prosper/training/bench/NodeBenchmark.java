@@ -26,6 +26,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,11 +46,7 @@ import picocli.CommandLine.Option;
     })
 public final class NodeBenchmark implements Callable<Integer> {
 
-  @Option(names = "--url", description = "The node or cluster.")
-  String url = "http://127.0.0.1:9200";
-
-  @Option(names = "--model-id", required = true, description = "Registered PROSPER model.")
-  String modelId;
+  @Mixin NodeOptions node;
 
   @Option(names = "--data", required = true, description = "Dataset directory (TSV or Multi-CPR).")
   Path data;
@@ -83,6 +80,9 @@ public final class NodeBenchmark implements Callable<Integer> {
   @Option(names = "--bulk-size", description = "Documents per _bulk request.")
   int bulkSize = 256;
 
+  @Option(names = "--clients", description = "Concurrent _bulk connections while ingesting.")
+  int clients = 2;
+
   @Option(names = "--top-k", description = "Query terms kept (0: the artefact's query_top_k).")
   int topK = 0;
 
@@ -100,19 +100,21 @@ public final class NodeBenchmark implements Callable<Integer> {
   Path output;
 
   private static final ObjectMapper JSON = NodeClient.JSON;
-  private NodeClient node;
+  private NodeClient client;
 
   private JsonNode call(String method, String path, String body) throws IOException {
-    return node.call(method, path, body);
+    return client.call(method, path, body);
   }
 
   private boolean exists(String path) throws IOException {
-    return node.exists(path);
+    return client.exists(path);
   }
 
   @Override
   public Integer call() throws Exception {
-    node = new NodeClient(url);
+    client = new NodeClient(node.url);
+    String url = node.url;
+    String modelId = node.modelId;
     Dataset all =
         holdoutPercent > 0
             ? Dataset.read(data, split).heldOutSplit(holdoutPercent)
@@ -187,10 +189,10 @@ public final class NodeBenchmark implements Callable<Integer> {
   }
 
   private double ingest(Dataset dataset) throws IOException {
-    node.createProductIndex(index, pipeline(), modelId, batchSize);
+    client.createProductIndex(index, pipeline(), node.modelId, batchSize);
     call("PUT", "/" + index + "/_settings", "{\"index\":{\"refresh_interval\":\"-1\"}}");
     long start = System.nanoTime();
-    long failures = node.bulkIndex(index, dataset.products(), bulkSize);
+    long failures = client.bulkIndex(index, dataset.products(), bulkSize, clients);
     double seconds = (System.nanoTime() - start) / 1e9;
     call("PUT", "/" + index + "/_settings", "{\"index\":{\"refresh_interval\":\"1s\"}}");
     call("POST", "/" + index + "/_forcemerge?max_num_segments=1", null);
@@ -240,16 +242,7 @@ public final class NodeBenchmark implements Callable<Integer> {
               + "\":"
               + field.getValue()
               + "}}}");
-      call(
-          "POST",
-          "/_reindex?refresh=true",
-          "{\"source\":{\"index\":\""
-              + index
-              + "\",\"_source\":[\""
-              + field.getKey()
-              + "\"]},\"dest\":{\"index\":\""
-              + copy
-              + "\",\"pipeline\":\"_none\"}}");
+      client.copyField(index, copy, field.getKey());
       call("POST", "/" + copy + "/_forcemerge?max_num_segments=1", null);
       long bytes =
           call("GET", "/" + copy + "/_stats/store", null)
@@ -280,7 +273,7 @@ public final class NodeBenchmark implements Callable<Integer> {
     return "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
         + JSON.writeValueAsString(text)
         + ",\"model_id\":"
-        + JSON.writeValueAsString(modelId)
+        + JSON.writeValueAsString(node.modelId)
         + topK()
         + "}}}";
   }
@@ -298,7 +291,7 @@ public final class NodeBenchmark implements Callable<Integer> {
         JsonNode encoded =
             call(
                 "POST",
-                "/_plugins/prosper/models/" + modelId + "/_encode",
+                "/_plugins/prosper/models/" + node.modelId + "/_encode",
                 "{\"mode\":\"query\",\"texts\":" + JSON.writeValueAsString(chunk) + topK() + "}");
         for (JsonNode result : encoded.path("results")) {
           ObjectNode tokens = JSON.createObjectNode();
@@ -404,8 +397,8 @@ public final class NodeBenchmark implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "Model [%s] on %s; %d products, %d queries, positives grade >= %s (%s)%n%n",
-            modelId,
-            url,
+            node.modelId,
+            node.url,
             report.path("products").asInt(),
             report.path("queries").asInt(),
             minGrade,

@@ -13,6 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import me.tongfei.progressbar.ProgressBar;
 
 /** A small JSON-over-HTTP client for an OpenSearch node with the PROSPER plugin. */
@@ -119,41 +124,111 @@ public final class NodeClient {
   }
 
   /**
-   * Indexes products (id → title) with _bulk, showing progress; returns how many failed (the first
-   * few failures are printed).
+   * Indexes products (id → title) with _bulk from {@code clients} concurrent connections, showing
+   * progress; returns how many failed (the first few failures are printed).
    */
-  public long bulkIndex(String index, Map<String, String> products, int bulkSize)
+  public long bulkIndex(String index, Map<String, String> products, int bulkSize, int clients)
       throws IOException {
     List<Map.Entry<String, String>> entries = new ArrayList<>(products.entrySet());
-    long failures = 0;
-    try (ProgressBar bar = Progress.bar("index " + index, entries.size(), System.err)) {
-      for (int from = 0; from < entries.size(); from += bulkSize) {
-        List<Map.Entry<String, String>> chunk =
-            entries.subList(from, Math.min(entries.size(), from + bulkSize));
-        StringBuilder bulk = new StringBuilder();
-        for (Map.Entry<String, String> product : chunk) {
-          bulk.append("{\"index\":{\"_id\":")
-              .append(JSON.writeValueAsString(product.getKey()))
-              .append("}}\n{\"title\":")
-              .append(JSON.writeValueAsString(product.getValue()))
-              .append("}\n");
-        }
-        JsonNode response =
-            call("POST", "/" + index + "/_bulk", bulk.toString(), "application/x-ndjson");
-        if (response.path("errors").asBoolean()) {
-          for (JsonNode item : response.path("items")) {
-            if (item.path("index").has("error")) {
-              failures++;
-              if (failures <= 3) {
-                System.err.println("indexing failed: " + item.path("index").path("error"));
-              }
-            }
-          }
-        }
-        bar.stepBy(chunk.size());
+    List<String> bulks = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    for (int from = 0; from < entries.size(); from += bulkSize) {
+      List<Map.Entry<String, String>> chunk =
+          entries.subList(from, Math.min(entries.size(), from + bulkSize));
+      StringBuilder bulk = new StringBuilder();
+      for (Map.Entry<String, String> product : chunk) {
+        bulk.append("{\"index\":{\"_id\":")
+            .append(JSON.writeValueAsString(product.getKey()))
+            .append("}}\n{\"title\":")
+            .append(JSON.writeValueAsString(product.getValue()))
+            .append("}\n");
       }
+      bulks.add(bulk.toString());
+      sizes.add(chunk.size());
+    }
+    AtomicLong failures = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try (ProgressBar bar = Progress.bar("index " + index, entries.size(), System.err)) {
+      List<Future<?>> sent = new ArrayList<>();
+      for (int i = 0; i < bulks.size(); i++) {
+        String bulk = bulks.get(i);
+        int size = sizes.get(i);
+        sent.add(
+            pool.submit(
+                () -> {
+                  JsonNode response =
+                      call("POST", "/" + index + "/_bulk", bulk, "application/x-ndjson");
+                  countFailures(response, failures);
+                  bar.stepBy(size);
+                  return null;
+                }));
+      }
+      for (Future<?> future : sent) {
+        future.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    } finally {
+      pool.shutdownNow();
     }
     call("POST", "/" + index + "/_refresh", null);
-    return failures;
+    return failures.get();
+  }
+
+  private static void countFailures(JsonNode response, AtomicLong failures) {
+    if (!response.path("errors").asBoolean()) {
+      return;
+    }
+    for (JsonNode item : response.path("items")) {
+      if (item.path("index").has("error") && failures.incrementAndGet() <= 3) {
+        System.err.println("indexing failed: " + item.path("index").path("error"));
+      }
+    }
+  }
+
+  /**
+   * Copies one field of every document of {@code source} into {@code target} (scroll + bulk,
+   * pipeline {@code _none}): for measuring what a single field costs on disk.
+   */
+  public void copyField(String source, String target, String field) throws IOException {
+    JsonNode page =
+        call(
+            "POST",
+            "/" + source + "/_search?scroll=2m",
+            "{\"size\":1000,\"_source\":[\"" + field + "\"],\"query\":{\"match_all\":{}}}");
+    while (page.path("hits").path("hits").size() > 0) {
+      StringBuilder bulk = new StringBuilder();
+      for (JsonNode hit : page.path("hits").path("hits")) {
+        bulk.append("{\"index\":{\"_id\":")
+            .append(JSON.writeValueAsString(hit.path("_id").asText()))
+            .append("}}\n")
+            .append(JSON.writeValueAsString(hit.path("_source")))
+            .append("\n");
+      }
+      JsonNode response =
+          call(
+              "POST",
+              "/" + target + "/_bulk?pipeline=_none",
+              bulk.toString(),
+              "application/x-ndjson");
+      if (response.path("errors").asBoolean()) {
+        throw new IOException("copying [" + field + "] failed: " + response.path("items").path(0));
+      }
+      page =
+          call(
+              "POST",
+              "/_search/scroll",
+              "{\"scroll\":\"2m\",\"scroll_id\":"
+                  + JSON.writeValueAsString(page.path("_scroll_id").asText())
+                  + "}");
+    }
+    call(
+        "DELETE",
+        "/_search/scroll",
+        "{\"scroll_id\":" + JSON.writeValueAsString(page.path("_scroll_id").asText()) + "}");
+    call("POST", "/" + target + "/_refresh", null);
   }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -20,11 +21,7 @@ import picocli.CommandLine.Parameters;
     })
 public final class SearchCommand implements Callable<Integer> {
 
-  @Option(names = "--url", description = "The node or cluster.")
-  String url = "http://127.0.0.1:9200";
-
-  @Option(names = "--model-id", required = true, description = "Registered PROSPER model.")
-  String modelId;
+  @Mixin NodeOptions node;
 
   @Option(names = "--index", description = "Index to search.")
   String index = "products";
@@ -43,13 +40,13 @@ public final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    NodeClient node = new NodeClient(url);
+    NodeClient client = new NodeClient(node.url);
     for (String query : queries) {
       String text = NodeClient.JSON.writeValueAsString(query);
       JsonNode encoded =
-          node.call(
+          client.call(
               "POST",
-              "/_plugins/prosper/models/" + modelId + "/_encode",
+              "/_plugins/prosper/models/" + node.modelId + "/_encode",
               "{\"mode\":\"query\",\"texts\":[" + text + "]}");
       StringBuilder line = new StringBuilder();
       int shown = 0;
@@ -66,7 +63,8 @@ public final class SearchCommand implements Callable<Integer> {
                 term.path("weight").asDouble()));
       }
       JsonNode hits =
-          node.call(
+          client
+              .call(
                   "POST",
                   "/" + index + "/_search?size=" + size,
                   "{\"_source\":[\"title\"],\"query\":{\"prosper_sparse\":{\""
@@ -74,7 +72,7 @@ public final class SearchCommand implements Callable<Integer> {
                       + "\":{\"query_text\":"
                       + text
                       + ",\"model_id\":"
-                      + NodeClient.JSON.writeValueAsString(modelId)
+                      + NodeClient.JSON.writeValueAsString(node.modelId)
                       + "}}}}")
               .path("hits");
       System.out.printf(Locale.ROOT, "%nquery: %s%n  terms: %s%n", query, line.toString().trim());

@@ -20,7 +20,7 @@ import org.opensearch.ingest.IngestDocumentWrapper;
  *
  * <pre>
  * { "prosper": { "model_id": "prosper-en", "field_map": { "title": "title_sparse" },
- *     "batch_size": 32, "top_k": 512, "ignore_missing": false, "skip_existing": false } }
+ *     "batch_size": 128, "top_k": 512, "ignore_missing": false, "skip_existing": false } }
  * </pre>
  *
  * In a {@code _bulk} request the documents of a batch are encoded together. A document whose field
@@ -35,7 +35,7 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
   public static final String TOP_K = "top_k";
   public static final String IGNORE_MISSING = "ignore_missing";
   public static final String SKIP_EXISTING = "skip_existing";
-  static final int DEFAULT_BATCH_SIZE = 32;
+  static final int DEFAULT_BATCH_SIZE = 128;
 
   private final String modelId;
   private final Map<String, String> fieldMap;

@@ -90,8 +90,11 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(
       names = "--query-top-k",
-      description = "Serve queries with at most this many terms (0: each model's k_q).")
-  int queryTopK = 0;
+      split = ",",
+      description =
+          "Serve queries with at most this many terms (0: each model's k_q). Several values"
+              + " (e.g. 8,16,32) give one row each, from one encoding of the products.")
+  List<Integer> queryTopK = List.of(0);
 
   @Option(
       names = "--document-top-k",
@@ -134,7 +137,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         backboneName = manifest.training().path("options").path("backbone").asText(null);
       }
       try (ProsperModel loaded = Artefact.load(model.getValue(), dev)) {
-        results.put(model.getKey(), sparse(loaded, dataset, texts, judgements));
+        sparse(model.getKey(), loaded, dataset, texts, judgements, results);
       }
     }
     for (String baseline : baselines) {
@@ -171,8 +174,13 @@ public final class EvaluateCommand implements Callable<Integer> {
                   "dense " + backboneName + " (" + densePooling(base) + ")",
                   evaluate(dense, texts, judgements));
             } else {
-              results.put(
-                  "untrained PROSPER on " + backboneName, sparse(base, dataset, texts, judgements));
+              sparse(
+                  "untrained PROSPER on " + backboneName,
+                  base,
+                  dataset,
+                  texts,
+                  judgements,
+                  results);
             }
           }
         }
@@ -193,18 +201,30 @@ public final class EvaluateCommand implements Callable<Integer> {
         : "last-token pooling";
   }
 
-  private Map<String, Double> sparse(
+  /** One row per requested query top-k, from one encoding of the products. */
+  private void sparse(
+      String name,
       ProsperModel model,
       Dataset dataset,
       List<String> texts,
-      List<Map<String, Double>> judgements) {
+      List<Map<String, Double>> judgements,
+      Map<String, Map<String, Double>> results) {
     model.setBatchSize(64);
     SparseRetriever retriever;
     try (ProgressBar bar = bar("encode products", dataset.products().size())) {
       retriever =
-          new SparseRetriever(model, dataset.products(), queryTopK, documentTopK, bar::stepBy);
+          new SparseRetriever(
+              model, dataset.products(), queryTopK.get(0), documentTopK, bar::stepBy);
     }
-    return evaluate(retriever, texts, judgements);
+    for (int k : queryTopK) {
+      if (k < 0) {
+        throw new IllegalArgumentException("[--query-top-k] must be 0 or positive, got " + k);
+      }
+      retriever.useQueryTopK(k);
+      String row =
+          queryTopK.size() == 1 ? name : name + " (query top-k " + (k == 0 ? "k_q" : k) + ")";
+      results.put(row, evaluate(retriever, texts, judgements));
+    }
   }
 
   private Map<String, Double> evaluate(

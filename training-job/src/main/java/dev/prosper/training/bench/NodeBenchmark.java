@@ -74,14 +74,25 @@ public final class NodeBenchmark implements Callable<Integer> {
   @Option(names = "--index", description = "Index to (re)create; deleted and rebuilt each run.")
   String index = "prosper-bench";
 
-  @Option(names = "--batch-size", description = "The pipeline's batch_size.")
-  int batchSize = 32;
+  @Option(
+      names = "--batch-size",
+      description =
+          "The pipeline's batch_size: documents of a bulk sent to the encoder together (it runs"
+              + " them in forward passes of prosper.encode.batch_size, texts of similar length"
+              + " together).")
+  int batchSize = 256;
+
+  @Option(
+      names = "--encode-batch-size",
+      description =
+          "Forward-pass batch of the raw measurement: the node's prosper.encode.batch_size.")
+  int encodeBatchSize = 32;
 
   @Option(names = "--bulk-size", description = "Documents per _bulk request.")
   int bulkSize = 256;
 
   @Option(names = "--clients", description = "Concurrent _bulk connections while ingesting.")
-  int clients = 2;
+  int clients = 1;
 
   @Option(names = "--top-k", description = "Query terms kept (0: the artefact's query_top_k).")
   int topK = 0;
@@ -210,13 +221,13 @@ public final class NodeBenchmark implements Callable<Integer> {
     List<String> titles = new ArrayList<>(dataset.products().values());
     titles = titles.subList(0, Math.min(rawSample, titles.size()));
     try (ProsperModel model = Artefact.load(artefact, Devices.resolve("auto"))) {
-      model.setBatchSize(batchSize);
+      model.setBatchSize(encodeBatchSize);
       model.encode(titles.subList(0, Math.min(64, titles.size())), Mode.DOCUMENT); // warm-up
       long start = System.nanoTime();
       model.encode(titles, Mode.DOCUMENT);
       double rate = titles.size() / ((System.nanoTime() - start) / 1e9);
       System.err.printf(
-          Locale.ROOT, "raw batch encoding (batch %d): %.1f docs/s%n", batchSize, rate);
+          Locale.ROOT, "raw batch encoding (batch %d): %.1f docs/s%n", encodeBatchSize, rate);
       return rate;
     }
   }

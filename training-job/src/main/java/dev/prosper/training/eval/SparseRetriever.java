@@ -19,7 +19,7 @@ public final class SparseRetriever implements Retriever {
   private static final int CHUNK = 512;
 
   private final ProsperModel model;
-  private final int queryTopK;
+  private int queryTopK;
   private final List<String> ids;
   private final int[][] postingsDocs;
   private final float[][] postingsWeights;
@@ -89,6 +89,17 @@ public final class SparseRetriever implements Retriever {
         postingsWeights[t][fill[t]++] = (float) (term.weight() / norm);
       }
     }
+  }
+
+  /**
+   * Serves queries with at most {@code topK} terms from now on (0: the model's k_q) and restarts
+   * the query statistics; the document index is kept.
+   */
+  public void useQueryTopK(int topK) {
+    queryTopK = cap(model.head().window(Mode.QUERY), topK);
+    queryTerms = 0;
+    overlap = 0;
+    queries = 0;
   }
 
   @Override

@@ -33,10 +33,10 @@ if [[ $stages == *evaluate* ]]; then
   $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
     --model "PROSPER (minilm-l6, trained)=$out/prosper/artefact" \
     --baselines bm25-standard,bm25-english,dense,untrained --output "$out/eval-main"
-  echo "== 2b. the same artefact serving queries pruned to their 16 largest terms" >&2
+  echo "== 2b. the same artefact serving queries pruned to 8, 16, 24 and 32 terms" >&2
   $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
-    --model "PROSPER q16=$out/prosper/artefact" --query-top-k 16 \
-    --baselines none --output "$out/eval-q16"
+    --model "PROSPER=$out/prosper/artefact" --query-top-k 8,16,24,32 \
+    --baselines bm25-english --output "$out/eval-query-top-k"
 fi
 
 if [[ $stages == *ablation* ]]; then
@@ -62,4 +62,4 @@ if [[ $stages == *ablation* ]]; then
     --baselines none --query-top-k 256 --document-top-k 512 --corpus-sample 10000 \
     --output "$out/eval-ablation"
 fi
-echo "reports: $out/eval-main/report.md $out/eval-ablation/report.md" >&2
+echo "reports: $out/eval-main/report.md $out/eval-query-top-k/report.md $out/eval-ablation/report.md" >&2

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Checks the node harness against the node the YAML build is running, then that a registered
-# model, a pipeline and indexed documents survive a node restart:
-#   test-opensearch-node.sh <node-dir> <http-port> <transport-port> [<watch-pid>]
+# Checks the node harness against the node the YAML build is running, that a registered model,
+# a pipeline and indexed documents survive a node restart, and that the training job's node
+# commands (load-products, search, benchmark-node) work against it:
+#   test-opensearch-node.sh <node-dir> <http-port> <transport-port> <training-job.jar> [<watch-pid>]
 # A second start from the same directory, and a start on a port something already listens on,
 # must both fail with a message and leave the running node untouched.
 set -uo pipefail
-node=$1 port=$2 transport=$3 watch=${4:-}
+node=$1 port=$2 transport=$3 jar=$4 watch=${5:-}
 url="http://127.0.0.1:$port"
 script="$(dirname "$0")/opensearch-node.sh"
 passed=0 failed=0
@@ -64,6 +65,41 @@ check "documents indexed before the restart are still there" documents_survive
 check "query_text search after the restart loads the model again and ranks" search_works
 curl -sS -o /dev/null -XDELETE "$url/restart-index"
 curl -sS -o /dev/null -XDELETE "$url/_ingest/pipeline/restart-pipeline"
+
+# The node commands of the training job, on a small generated catalogue.
+work=$(mktemp -d)
+job=("$JAVA_HOME/bin/java" -Xmx2g -Dai.djl.offline=true -jar "$jar")
+"${job[@]}" sample-data --output "$work/data" --products 300 --queries 80 --seed 3 >/dev/null 2>&1
+load_products() {
+  "${job[@]}" load-products --url "$url" --model-id restart-model --data "$work/data" \
+    --index harness-products --pipeline harness-pipeline >"$work/load.log" 2>&1 &&
+    curl -fsS "$url/harness-products/_count" | grep -q '"count":300'
+}
+search_prints_terms_and_hits() {
+  "${job[@]}" search --url "$url" --model-id restart-model --index harness-products \
+    "$(sed -n 1p "$work/data/queries.tsv" | cut -f2)" >"$work/search.out" 2>/dev/null &&
+    grep -q '^  terms: ' "$work/search.out" && grep -qE '^ +[0-9]+\.[0-9]{3}  ' "$work/search.out"
+}
+benchmark_writes_its_report() {
+  "${job[@]}" benchmark-node --url "$url" --model-id restart-model --data "$work/data" \
+    --split train --min-grade 2 --max-queries 20 --index harness-bench \
+    --artefact "$node/config/prosper/models/test-model" --raw-sample 64 \
+    --output "$work/report" >"$work/bench.log" 2>&1 &&
+    grep -q '^| PROSPER (prosper_sparse, query_text) | 0\.' "$work/report/report.md" &&
+    grep -q '^| BM25 (match, english analyzer) | ' "$work/report/report.md" &&
+    grep -q '^| prosper_sparse query_tokens | ' "$work/report/report.md" &&
+    grep -q 'ratio' "$work/report/report.md" &&
+    [[ -s "$work/report/latency.png" && -s "$work/report/quality.png" ]] &&
+    grep -q '"title_sparse"' "$work/report/report.json"
+}
+check "load-products indexes a catalogue through a prosper pipeline" load_products
+check "search prints the query's terms and scored hits" search_prints_terms_and_hits
+check "benchmark-node writes report.md, report.json and charts" benchmark_writes_its_report
+for f in load.log bench.log; do [[ -f "$work/$f" ]] && grep -q -i "error" "$work/$f" && tail -5 "$work/$f"; done
+rm -rf "$work"
+for index in harness-products harness-bench; do curl -sS -o /dev/null -XDELETE "$url/$index"; done
+curl -sS -o /dev/null -XDELETE "$url/_ingest/pipeline/harness-pipeline"
+curl -sS -o /dev/null -XDELETE "$url/_ingest/pipeline/harness-bench-pipeline"
 curl -sS -o /dev/null -XDELETE "$url/_plugins/prosper/models/restart-model"
 
 echo "node harness: $passed passed, $failed failed"

@@ -206,7 +206,7 @@ public final class NodeBenchmark implements Callable<Integer> {
     long failures = client.bulkIndex(index, dataset.products(), bulkSize, clients);
     double seconds = (System.nanoTime() - start) / 1e9;
     call("PUT", "/" + index + "/_settings", "{\"index\":{\"refresh_interval\":\"1s\"}}");
-    call("POST", "/" + index + "/_forcemerge?max_num_segments=1", null);
+    mergeToOneSegment(index);
     int total = dataset.products().size();
     if (failures > 0) {
       System.err.printf(Locale.ROOT, "%d of %d documents failed to index%n", failures, total);
@@ -215,6 +215,13 @@ public final class NodeBenchmark implements Callable<Integer> {
     System.err.printf(
         Locale.ROOT, "ingest: %d documents in %.1f s, %.1f docs/s%n", total, seconds, rate);
     return rate;
+  }
+
+  /** Force-merges to one segment and lets go of the merged-away files, so store size is true. */
+  private void mergeToOneSegment(String name) throws IOException {
+    call("POST", "/" + name + "/_forcemerge?max_num_segments=1", null);
+    call("POST", "/" + name + "/_flush", null);
+    call("POST", "/" + name + "/_refresh", null);
   }
 
   private double rawThroughput(Dataset dataset) throws IOException {
@@ -254,7 +261,7 @@ public final class NodeBenchmark implements Callable<Integer> {
               + field.getValue()
               + "}}}");
       client.copyField(index, copy, field.getKey());
-      call("POST", "/" + copy + "/_forcemerge?max_num_segments=1", null);
+      mergeToOneSegment(copy);
       long bytes =
           call("GET", "/" + copy + "/_stats/store", null)
               .path("_all")
@@ -286,11 +293,11 @@ public final class NodeBenchmark implements Callable<Integer> {
         + ",\"model_id\":"
         + JSON.writeValueAsString(node.modelId)
         + topK()
-        + "}}}";
+        + "}}}}";
   }
 
   private String bm25Body(String text) throws IOException {
-    return "{\"query\":{\"match\":{\"title\":" + JSON.writeValueAsString(text) + "}}";
+    return "{\"query\":{\"match\":{\"title\":" + JSON.writeValueAsString(text) + "}}}";
   }
 
   /** The encoded query of each text, as a query_tokens search body (encoded once, not timed). */

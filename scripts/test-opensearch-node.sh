@@ -66,6 +66,24 @@ check "query_text search after the restart loads the model again and ranks" sear
 curl -sS -o /dev/null -XDELETE "$url/restart-index"
 curl -sS -o /dev/null -XDELETE "$url/_ingest/pipeline/restart-pipeline"
 
+# A node whose copy of a registered artefact has other weights refuses to load it (409).
+models="$node/config/prosper/models"
+rm -rf "$models/swap-model" && cp -r "$models/test-model" "$models/swap-model"
+json -XPUT "$url/_plugins/prosper/models/swap-model" -d '{"path":"swap-model"}' >/dev/null
+old=$(sha256sum "$models/swap-model/model.safetensors" | cut -d' ' -f1)
+cp "$models/corrupted-model/model.safetensors" "$models/swap-model/model.safetensors"
+new=$(sha256sum "$models/swap-model/model.safetensors" | cut -d' ' -f1)
+sed -i "s/$old/$new/" "$models/swap-model/prosper.json"
+swapped_copy_is_refused() {
+  local answer
+  answer=$(curl -sS -w ' %{http_code}' -H 'Content-Type: application/json' \
+    "$url/_plugins/prosper/models/swap-model/_encode" -d '{"texts":["umbrella"]}')
+  [[ "$answer" == *"copy the registered artefact to every node"* && "$answer" == *" 409" ]]
+}
+check "a node's copy with other weights than registered is refused with 409" swapped_copy_is_refused
+curl -sS -o /dev/null -XDELETE "$url/_plugins/prosper/models/swap-model"
+rm -rf "$models/swap-model"
+
 # The node commands of the training job, on a small generated catalogue.
 work=$(mktemp -d)
 job=("$JAVA_HOME/bin/java" -Xmx2g -Dai.djl.offline=true -jar "$jar")

@@ -39,8 +39,9 @@ if [[ -f "$MODEL_DIR/prosper.json" ]]; then
 else
   echo "==> 2/6 Default model: generating the sample catalogue and training (a few minutes, once)"
   [[ -f "$CATALOGUE/products.tsv" ]] || "${JOB[@]}" sample-data --output "$CATALOGUE"
+  # Positives are the exact matches (grade 3); grade 1-2 products share only a type or a brand.
   "${JOB[@]}" train --data "$CATALOGUE" --output "$LOCAL/training" --backbone minilm-l6 \
-    --epochs 1 --validation-corpus 3000 --resume
+    --min-grade 3 --epochs 3 --validation-corpus 3000 --resume
   mkdir -p "$(dirname "$MODEL_DIR")"
   rm -rf "$MODEL_DIR.tmp" && cp -r "$LOCAL/training/artefact" "$MODEL_DIR.tmp" && mv "$MODEL_DIR.tmp" "$MODEL_DIR"
 fi
@@ -70,9 +71,11 @@ json() { curl -fsS -H 'Content-Type: application/json' "$@"; }
 registered=$(curl -s -o /dev/null -w '%{http_code}' "$URL/_plugins/prosper/models/$MODEL_ID")
 registered_sum=$(curl -s "$URL/_plugins/prosper/models/$MODEL_ID" | grep -o '"sha256":"[0-9a-f]*"' | head -1 | cut -d'"' -f4 || true)
 model_sum=$(grep -A3 '"weights"' "$MODEL_DIR/prosper.json" | grep -o '"sha256" : "[0-9a-f]*"' | cut -d'"' -f4)
+reindex=0
 if [[ "$registered" == 200 && "$registered_sum" == "$model_sum" ]]; then
   echo "==> 5/6 Model [$MODEL_ID] is registered"
 else
+  reindex=1
   echo "==> 5/6 Registering model [$MODEL_ID]"
   [[ "$registered" == 200 ]] && json -XDELETE "$URL/_plugins/prosper/models/$MODEL_ID" >/dev/null
   json -XPUT "$URL/_plugins/prosper/models/$MODEL_ID" \
@@ -81,7 +84,7 @@ fi
 
 products=$(($(wc -l <"$CATALOGUE/products.tsv")))
 indexed=$(curl -s "$URL/products/_count" | grep -o '"count":[0-9]*' | cut -d: -f2 || true)
-if [[ "${indexed:-0}" == "$products" ]] && curl -s "$URL/products/_settings" | grep -q '"default_pipeline":"prosper"'; then
+if [[ $reindex == 0 && "${indexed:-0}" == "$products" ]] && curl -s "$URL/products/_settings" | grep -q '"default_pipeline":"prosper"'; then
   echo "==> 6/6 Index 'products' holds the $products sample products"
 else
   echo "==> 6/6 Indexing $products sample products through the 'prosper' pipeline"

@@ -32,7 +32,7 @@ public final class LoadProductsCommand implements Callable<Integer> {
   String pipeline = "prosper";
 
   @Option(names = "--batch-size", description = "The processor's batch_size.")
-  int batchSize = 32;
+  int batchSize = 128;
 
   @Option(names = "--bulk-size", description = "Documents per _bulk request.")
   int bulkSize = 256;
@@ -43,7 +43,7 @@ public final class LoadProductsCommand implements Callable<Integer> {
     NodeClient client = new NodeClient(node.url);
     client.createProductIndex(index, pipeline, node.modelId, batchSize);
     long start = System.nanoTime();
-    long failures = client.bulkIndex(index, dataset.products(), bulkSize, 2);
+    long failures = client.bulkIndex(index, dataset.products(), bulkSize, 1);
     double seconds = (System.nanoTime() - start) / 1e9;
     System.err.printf(
         Locale.ROOT,

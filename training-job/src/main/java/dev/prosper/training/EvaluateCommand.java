@@ -12,13 +12,13 @@ import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.training.data.Dataset;
 import dev.prosper.training.eval.Bm25Retriever;
 import dev.prosper.training.eval.DenseRetriever;
+import dev.prosper.training.eval.QuerySetOptions;
 import dev.prosper.training.eval.RankingMetrics;
 import dev.prosper.training.eval.Retriever;
 import dev.prosper.training.eval.SparseRetriever;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +28,7 @@ import me.tongfei.progressbar.ProgressBar;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code evaluate}: exact first-stage retrieval quality of artefacts and baselines. */
@@ -40,19 +41,7 @@ import picocli.CommandLine.Option;
         "Retrieves the top 1000 products for every query over the whole product set, exactly, with each PROSPER artefact and each baseline on the same queries, and reports Hit@1/10/100/1000, MRR@10, Recall@10/100/1000, nDCG@10 (graded) and sparsity (mean query/document terms and mean overlapping terms per query-document pair). Writes report.md and report.json.")
 public final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--data", required = true, description = "Dataset directory.")
-  Path data;
-
-  @Option(names = "--split", description = "Query split to evaluate.")
-  String split = "train";
-
-  @Option(names = "--min-grade", description = "Judgements at or above this grade are positives.")
-  double minGrade = 1;
-
-  @Option(
-      names = "--holdout-percent",
-      description = "Evaluate only the queries train --holdout-percent excluded (0: all queries).")
-  int holdoutPercent = 0;
+  @Mixin QuerySetOptions querySet;
 
   @Option(
       names = "--model",
@@ -72,21 +61,11 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "Backbone of the dense and untrained baselines (default: the first model's).")
   String backbone;
 
-  @Option(names = "--max-queries", description = "Evaluate at most this many queries (0: all).")
-  int maxQueries = 0;
-
   @Option(
       names = "--output",
       required = true,
       description = "Directory for report.md and report.json.")
   Path output;
-
-  @Option(
-      names = "--corpus-sample",
-      description =
-          "Search only the products judged for the evaluated queries plus random others up to this"
-              + " many (0: every product). For quick comparisons; say so when reporting.")
-  int corpusSample = 0;
 
   @Option(
       names = "--query-top-k",
@@ -108,15 +87,11 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Dataset full = Dataset.read(data, split).heldOutSplit(holdoutPercent);
-    List<String> queryIds = new ArrayList<>(full.queriesWithPositives(minGrade));
-    if (maxQueries > 0 && queryIds.size() > maxQueries) {
-      queryIds = queryIds.subList(0, maxQueries);
-    }
-    Dataset dataset = corpusSample > 0 ? full.sampleProducts(queryIds, corpusSample, 7) : full;
-    List<String> texts = queryIds.stream().map(dataset.queries()::get).toList();
-    List<Map<String, Double>> judgements =
-        queryIds.stream().map(q -> dataset.qrels().get(q)).toList();
+    QuerySetOptions.QuerySet set = querySet.load();
+    Dataset dataset = set.dataset();
+    List<String> texts = set.texts();
+    List<Map<String, Double>> judgements = set.judgements();
+    double minGrade = querySet.minGrade;
     System.err.printf(
         Locale.ROOT,
         "evaluating %d queries (positives: grade >= %s) over %d products (%s)%n",
@@ -231,7 +206,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       Retriever retriever, List<String> texts, List<Map<String, Double>> judgements) {
     List<List<String>> rankings = retriever.search(texts, 1000);
     Map<String, Double> metrics =
-        new LinkedHashMap<>(RankingMetrics.compute(rankings, judgements, minGrade));
+        new LinkedHashMap<>(RankingMetrics.compute(rankings, judgements, querySet.minGrade));
     metrics.putAll(retriever.statistics());
     return metrics;
   }
@@ -264,7 +239,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             "%d queries, %d products, positives grade >= %s (%s)%n%n",
             queries,
             dataset.products().size(),
-            minGrade,
+            querySet.minGrade,
             dataset.description()));
     md.append("| system | ").append(String.join(" | ", columns)).append(" |\n");
     md.append("|---").append("|---:".repeat(columns.size())).append("|\n");
@@ -288,7 +263,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     ObjectNode json = mapper.createObjectNode();
     json.put("queries", queries);
     json.put("products", dataset.products().size());
-    json.put("min_grade", minGrade);
+    json.put("min_grade", querySet.minGrade);
     json.put("dataset", dataset.description());
     json.set("results", mapper.valueToTree(results));
     mapper.writeValue(output.resolve("report.json").toFile(), json);

@@ -10,6 +10,7 @@ import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.training.Progress;
 import dev.prosper.training.data.Dataset;
+import dev.prosper.training.eval.QuerySetOptions;
 import dev.prosper.training.eval.RankingMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,28 +49,7 @@ public final class NodeBenchmark implements Callable<Integer> {
 
   @Mixin NodeOptions node;
 
-  @Option(names = "--data", required = true, description = "Dataset directory (TSV or Multi-CPR).")
-  Path data;
-
-  @Option(names = "--split", description = "Query split to search with.")
-  String split = "test";
-
-  @Option(names = "--min-grade", description = "Judgements at or above this grade are positives.")
-  double minGrade = 1;
-
-  @Option(
-      names = "--holdout-percent",
-      description =
-          "Search with the queries `train --holdout-percent` held out (0: all of --split).")
-  int holdoutPercent = 0;
-
-  @Option(names = "--max-queries", description = "Search at most this many queries (0: all).")
-  int maxQueries = 0;
-
-  @Option(
-      names = "--corpus-sample",
-      description = "Index the judged products plus random others up to this many (0: all).")
-  int corpusSample = 0;
+  @Mixin QuerySetOptions querySet;
 
   @Option(names = "--index", description = "Index to (re)create; deleted and rebuilt each run.")
   String index = "prosper-bench";
@@ -126,15 +106,9 @@ public final class NodeBenchmark implements Callable<Integer> {
     client = new NodeClient(node.url);
     String url = node.url;
     String modelId = node.modelId;
-    Dataset all =
-        holdoutPercent > 0
-            ? Dataset.read(data, split).heldOutSplit(holdoutPercent)
-            : Dataset.read(data, split);
-    List<String> queryIds = new ArrayList<>(all.queriesWithPositives(minGrade));
-    if (maxQueries > 0 && queryIds.size() > maxQueries) {
-      queryIds = queryIds.subList(0, maxQueries);
-    }
-    Dataset dataset = corpusSample > 0 ? all.sampleProducts(queryIds, corpusSample, 7) : all;
+    QuerySetOptions.QuerySet set = querySet.load();
+    Dataset dataset = set.dataset();
+    double minGrade = querySet.minGrade;
     JsonNode model;
     try {
       model = call("GET", "/_plugins/prosper/models/" + modelId, null).path("models").path(modelId);
@@ -148,7 +122,7 @@ public final class NodeBenchmark implements Callable<Integer> {
         modelId,
         url,
         dataset.products().size(),
-        queryIds.size(),
+        set.texts().size(),
         dataset.description());
 
     ObjectNode report = JSON.createObjectNode();
@@ -157,7 +131,7 @@ public final class NodeBenchmark implements Callable<Integer> {
     report.put("model_path", model.path("path").asText());
     report.put("dataset", dataset.description());
     report.put("products", dataset.products().size());
-    report.put("queries", queryIds.size());
+    report.put("queries", set.texts().size());
     report.put("min_grade", minGrade);
 
     double ingestRate = ingest(dataset);
@@ -169,9 +143,8 @@ public final class NodeBenchmark implements Callable<Integer> {
     }
     report.set("index_size_bytes", indexSizes());
 
-    List<String> texts = queryIds.stream().map(dataset.queries()::get).toList();
-    List<Map<String, Double>> judgements =
-        queryIds.stream().map(q -> dataset.qrels().get(q)).toList();
+    List<String> texts = set.texts();
+    List<Map<String, Double>> judgements = set.judgements();
     List<String> tokenBodies = queryTokenBodies(texts);
     Map<String, List<Double>> latencies = latencies(texts, tokenBodies);
     ObjectNode latency = report.putObject("latency_ms");
@@ -419,7 +392,7 @@ public final class NodeBenchmark implements Callable<Integer> {
             node.url,
             report.path("products").asInt(),
             report.path("queries").asInt(),
-            minGrade,
+            querySet.minGrade,
             report.path("dataset").asText()));
     md.append("| system | ").append(String.join(" | ", columns)).append(" |\n");
     md.append("|---").append("|---:".repeat(columns.size())).append("|\n");

@@ -19,6 +19,7 @@ import dev.prosper.training.eval.SparseRetriever;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -218,20 +219,8 @@ public final class EvaluateCommand implements Callable<Integer> {
   private void write(Map<String, Map<String, Double>> results, int queries, Dataset dataset)
       throws IOException {
     Files.createDirectories(output);
-    List<String> columns =
-        List.of(
-            "Hit@1",
-            "Hit@10",
-            "Hit@100",
-            "Hit@1000",
-            "MRR@10",
-            "Recall@10",
-            "Recall@100",
-            "Recall@1000",
-            "nDCG@10",
-            "mean query terms",
-            "mean document terms",
-            "mean overlapping terms");
+    List<String> columns = new ArrayList<>(RankingMetrics.NAMES);
+    columns.addAll(List.of("mean query terms", "mean document terms", "mean overlapping terms"));
     StringBuilder md = new StringBuilder();
     md.append(
         String.format(
@@ -241,23 +230,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             dataset.products().size(),
             querySet.minGrade,
             dataset.description()));
-    md.append("| system | ").append(String.join(" | ", columns)).append(" |\n");
-    md.append("|---").append("|---:".repeat(columns.size())).append("|\n");
-    results.forEach(
-        (system, metrics) -> {
-          md.append("| ").append(system);
-          for (String column : columns) {
-            Double value = metrics.get(column);
-            md.append(" | ")
-                .append(
-                    value == null
-                        ? "–"
-                        : column.startsWith("mean")
-                            ? String.format(Locale.ROOT, "%.1f", value)
-                            : String.format(Locale.ROOT, "%.4f", value));
-          }
-          md.append(" |\n");
-        });
+    md.append(RankingMetrics.markdownTable(results, columns));
     Files.writeString(output.resolve("report.md"), md);
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode json = mapper.createObjectNode();

@@ -64,11 +64,6 @@ public record ModelEntry(
     out.writeVLong(registeredAtMillis);
   }
 
-  /** The default number of query terms served, from the head config. */
-  public int queryTopK() {
-    return ((Number) head.get("query_top_k")).intValue();
-  }
-
   @Override
   public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
     builder.startObject();

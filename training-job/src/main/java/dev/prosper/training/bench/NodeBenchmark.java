@@ -372,17 +372,7 @@ public final class NodeBenchmark implements Callable<Integer> {
     new ObjectMapper()
         .enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(output.resolve("report.json").toFile(), report);
-    List<String> columns =
-        List.of(
-            "Hit@1",
-            "Hit@10",
-            "Hit@100",
-            "Hit@1000",
-            "MRR@10",
-            "Recall@10",
-            "Recall@100",
-            "Recall@1000",
-            "nDCG@10");
+    List<String> columns = RankingMetrics.NAMES;
     StringBuilder md = new StringBuilder();
     md.append(
         String.format(
@@ -394,16 +384,7 @@ public final class NodeBenchmark implements Callable<Integer> {
             report.path("queries").asInt(),
             querySet.minGrade,
             report.path("dataset").asText()));
-    md.append("| system | ").append(String.join(" | ", columns)).append(" |\n");
-    md.append("|---").append("|---:".repeat(columns.size())).append("|\n");
-    quality.forEach(
-        (system, metrics) -> {
-          md.append("| ").append(system);
-          for (String column : columns) {
-            md.append(String.format(Locale.ROOT, " | %.4f", metrics.get(column)));
-          }
-          md.append(" |\n");
-        });
+    md.append(RankingMetrics.markdownTable(quality, columns));
     md.append("\n| query type | p50 ms | p99 ms | mean ms |\n|---|---:|---:|---:|\n");
     report
         .path("latency_ms")

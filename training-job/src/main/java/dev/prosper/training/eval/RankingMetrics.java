@@ -15,7 +15,48 @@ public final class RankingMetrics {
   public static final int[] HIT_AT = {1, 10, 100, 1000};
   public static final int[] RECALL_AT = {10, 100, 1000};
 
+  /** The metrics {@link #compute} returns, in report order. */
+  public static final List<String> NAMES =
+      List.of(
+          "Hit@1",
+          "Hit@10",
+          "Hit@100",
+          "Hit@1000",
+          "MRR@10",
+          "Recall@10",
+          "Recall@100",
+          "Recall@1000",
+          "nDCG@10");
+
   private RankingMetrics() {}
+
+  /**
+   * A markdown table, one row per system: metrics with 4 decimals, columns starting with "mean"
+   * with 1, a missing value as "–".
+   */
+  public static String markdownTable(
+      Map<String, Map<String, Double>> results, List<String> columns) {
+    StringBuilder md = new StringBuilder();
+    md.append("| system | ").append(String.join(" | ", columns)).append(" |\n");
+    md.append("|---").append("|---:".repeat(columns.size())).append("|\n");
+    results.forEach(
+        (system, metrics) -> {
+          md.append("| ").append(system);
+          for (String column : columns) {
+            Double value = metrics.get(column);
+            md.append(" | ")
+                .append(
+                    value == null
+                        ? "–"
+                        : String.format(
+                            java.util.Locale.ROOT,
+                            column.startsWith("mean") ? "%.1f" : "%.4f",
+                            value));
+          }
+          md.append(" |\n");
+        });
+    return md.toString();
+  }
 
   /** Metric name to mean value, in report order; plus "queries" (how many were averaged). */
   public static Map<String, Double> compute(

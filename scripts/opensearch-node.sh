@@ -10,7 +10,8 @@
 #       Starts the node on 127.0.0.1 and waits until it answers. Data goes to
 #       $PROSPER_NODE_DATA_DIR (default <node-dir>/data), so a reinstall can keep it. With <watch-pid>, a
 #       watchdog stops the node as soon as that process (the Maven build) is gone, so an
-#       interrupted build never leaves a node behind.
+#       interrupted build never leaves a node behind. $PROSPER_NODE_SETTINGS, when set, is
+#       appended to the node's opensearch.yml (extra settings, one "key: value" per line).
 #   opensearch-node.sh stop <node-dir>
 #   opensearch-node.sh status <node-dir>
 #       Prints the pid and exits 0 when a node from <node-dir> is running; exits 1 otherwise.
@@ -102,6 +103,7 @@ http.port: $http_port
 transport.port: $transport_port
 path.data: ${PROSPER_NODE_DATA_DIR:-$node/data}
 path.logs: $node/logs
+${PROSPER_NODE_SETTINGS:-}
 YML
   local heap=${PROSPER_NODE_HEAP:-1g}
   # JNA cannot load with these flags, which skips OpenSearch's refusal to run as root;

@@ -48,10 +48,14 @@ json -XPUT "$url/restart-index" -d '{"settings":{"number_of_replicas":0,"index.d
 printf '%s\n' '{"index":{"_id":"1"}}' '{"title":"9 ft. patio umbrella"}' \
   '{"index":{"_id":"2"}}' '{"title":"cordless drill 20V"}' |
   curl -sS -H 'Content-Type: application/x-ndjson' -XPOST "$url/restart-index/_bulk?refresh=true" --data-binary @- >/dev/null
-bash "$script" stop "$node" >/dev/null
-# shellcheck disable=SC2086
-bash "$script" start "$node" "$port" "$transport" $watch >/dev/null || echo "FAIL restart: node did not come back"
-curl -fsS -o /dev/null "$url/_cluster/health?wait_for_status=green&timeout=60s"
+restart() {
+  bash "$script" stop "$node" >/dev/null
+  # shellcheck disable=SC2086
+  bash "$script" start "$node" "$port" "$transport" $watch >/dev/null || echo "FAIL restart: node did not come back"
+  curl -fsS -o /dev/null "$url/_cluster/health?wait_for_status=green&timeout=60s"
+}
+# This restart also shrinks the encode queue to one task, for the 429 check further down.
+PROSPER_NODE_SETTINGS="thread_pool.prosper_encode.queue_size: 1" restart
 
 model_survives() { curl -fsS "$url/_plugins/prosper/models/restart-model" | grep -q '"path":"test-model"'; }
 documents_survive() { curl -fsS "$url/restart-index/_count" | grep -q '"count":2'; }
@@ -83,6 +87,36 @@ swapped_copy_is_refused() {
 check "a node's copy with other weights than registered is refused with 409" swapped_copy_is_refused
 curl -sS -o /dev/null -XDELETE "$url/_plugins/prosper/models/swap-model"
 rm -rf "$models/swap-model"
+
+# A full encode queue answers 429 (one encoding thread, a queue of one task): 12 concurrent
+# _encode requests of 400 texts each; the ones that find the queue full are rejected with
+# rejected_execution_exception, the others succeed, the node counts the rejections and stays up.
+full_queue_answers_429() {
+  local dir; dir=$(mktemp -d)
+  { printf '{"texts":["cordless drill 0 volt"'; for i in $(seq 1 399); do printf ',"cordless drill %d volt"' "$i"; done; printf ']}'; } >"$dir/body.json"
+  for i in $(seq 1 12); do
+    curl -sS -o "$dir/$i.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+      "$url/_plugins/prosper/models/restart-model/_encode" --data-binary @"$dir/body.json" >"$dir/$i.code" &
+  done
+  wait
+  echo "     _encode status codes under a full queue: $(cat "$dir"/*.code | tr '\n' ' ' | sed 's/\(...\)/\1 /g')"
+  local rejected=0 ok=0 other=0 f
+  for f in "$dir"/*.code; do
+    case $(cat "$f") in
+      429) grep -q '"type":"rejected_execution_exception"' "${f%.code}.json" &&
+             grep -q 'thread_pool.prosper_encode.queue_size' "${f%.code}.json" && rejected=$((rejected + 1)) ;;
+      200) ok=$((ok + 1)) ;;
+      *) other=$((other + 1)) ;;
+    esac
+  done
+  rm -rf "$dir"
+  local counted
+  counted=$(curl -fsS "$url/_plugins/prosper/stats" | grep -o '"rejections":[0-9]*' | awk -F: '{s += $2} END {print s + 0}')
+  ((rejected >= 1 && ok >= 1 && other == 0 && counted >= rejected)) &&
+    curl -fsS -o /dev/null "$url/_cluster/health"
+}
+check "a full encode queue answers 429 rejected_execution_exception and counts it" full_queue_answers_429
+restart
 
 # The node commands of the training job, on a small generated catalogue.
 work=$(mktemp -d)

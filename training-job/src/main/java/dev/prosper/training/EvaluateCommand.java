@@ -42,6 +42,9 @@ import picocli.CommandLine.Option;
         "Retrieves the top 1000 products for every query over the whole product set, exactly, with each PROSPER artefact and each baseline on the same queries, and reports Hit@1/10/100/1000, MRR@10, Recall@10/100/1000, nDCG@10 (graded) and sparsity (mean query/document terms and mean overlapping terms per query-document pair). Writes report.md and report.json.")
 public final class EvaluateCommand implements Callable<Integer> {
 
+  private static final String BM25_STANDARD = "BM25 (standard analyzer)";
+  private static final String BM25_ENGLISH = "BM25 (english analyzer)";
+
   @Mixin QuerySetOptions querySet;
 
   @Option(
@@ -86,6 +89,16 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--device", description = "auto, cpu or gpu.")
   String device = "auto";
 
+  @Option(
+      names = "--permutations",
+      description =
+          "Paired randomisation test of every row against the strongest lexical baseline in the"
+              + " run (BM25 english, else BM25 standard): sign flips per metric (0: no test).")
+  int permutations = 10_000;
+
+  /** Per-query metric values of every row, for the significance test. */
+  private final Map<String, Map<String, double[]>> perQuery = new LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
     QuerySetOptions.QuerySet set = querySet.load();
@@ -121,12 +134,12 @@ public final class EvaluateCommand implements Callable<Integer> {
         case "none" -> {}
         case "bm25-standard" -> {
           try (Bm25Retriever bm25 = new Bm25Retriever(dataset.products(), new StandardAnalyzer())) {
-            results.put("BM25 (standard analyzer)", evaluate(bm25, texts, judgements));
+            results.put(BM25_STANDARD, evaluate(BM25_STANDARD, bm25, texts, judgements));
           }
         }
         case "bm25-english" -> {
           try (Bm25Retriever bm25 = new Bm25Retriever(dataset.products(), new EnglishAnalyzer())) {
-            results.put("BM25 (english analyzer)", evaluate(bm25, texts, judgements));
+            results.put(BM25_ENGLISH, evaluate(BM25_ENGLISH, bm25, texts, judgements));
           }
         }
         case "dense", "untrained" -> {
@@ -146,9 +159,8 @@ public final class EvaluateCommand implements Callable<Integer> {
               try (ProgressBar bar = bar("dense " + backboneName, dataset.products().size())) {
                 dense = new DenseRetriever(base, dataset.products(), bar::stepBy);
               }
-              results.put(
-                  "dense " + backboneName + " (" + densePooling(base) + ")",
-                  evaluate(dense, texts, judgements));
+              String row = "dense " + backboneName + " (" + densePooling(base) + ")";
+              results.put(row, evaluate(row, dense, texts, judgements));
             } else {
               sparse(
                   "untrained PROSPER on " + backboneName,
@@ -199,17 +211,45 @@ public final class EvaluateCommand implements Callable<Integer> {
       retriever.useQueryTopK(k);
       String row =
           queryTopK.size() == 1 ? name : name + " (query top-k " + (k == 0 ? "k_q" : k) + ")";
-      results.put(row, evaluate(retriever, texts, judgements));
+      results.put(row, evaluate(row, retriever, texts, judgements));
     }
   }
 
   private Map<String, Double> evaluate(
-      Retriever retriever, List<String> texts, List<Map<String, Double>> judgements) {
+      String row, Retriever retriever, List<String> texts, List<Map<String, Double>> judgements) {
     List<List<String>> rankings = retriever.search(texts, 1000);
-    Map<String, Double> metrics =
-        new LinkedHashMap<>(RankingMetrics.compute(rankings, judgements, querySet.minGrade));
+    Map<String, double[]> values = RankingMetrics.perQuery(rankings, judgements, querySet.minGrade);
+    perQuery.put(row, values);
+    Map<String, Double> metrics = new LinkedHashMap<>(RankingMetrics.means(values));
     metrics.putAll(retriever.statistics());
     return metrics;
+  }
+
+  /**
+   * p-values of every other row against the reference row, per metric (paired randomisation test on
+   * the same queries); empty when there is no reference or no test.
+   */
+  private Map<String, Map<String, Double>> pValues(String reference) {
+    Map<String, Map<String, Double>> pValues = new LinkedHashMap<>();
+    if (reference == null || permutations <= 0) {
+      return pValues;
+    }
+    Map<String, double[]> base = perQuery.get(reference);
+    perQuery.forEach(
+        (row, values) -> {
+          if (row.equals(reference)) {
+            return;
+          }
+          Map<String, Double> p = new LinkedHashMap<>();
+          for (String metric : RankingMetrics.NAMES) {
+            p.put(
+                metric,
+                RankingMetrics.pairedRandomizationP(
+                    values.get(metric), base.get(metric), permutations, 42));
+          }
+          pValues.put(row, p);
+        });
+    return pValues;
   }
 
   private static ProgressBar bar(String task, long max) {
@@ -231,6 +271,21 @@ public final class EvaluateCommand implements Callable<Integer> {
             querySet.minGrade,
             dataset.description()));
     md.append(RankingMetrics.markdownTable(results, columns));
+    String reference =
+        results.containsKey(BM25_ENGLISH)
+            ? BM25_ENGLISH
+            : results.containsKey(BM25_STANDARD) ? BM25_STANDARD : null;
+    Map<String, Map<String, Double>> pValues = pValues(reference);
+    if (!pValues.isEmpty()) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%nTwo-sided p-values against %s (paired randomisation test on the same queries,"
+                  + " %,d sign flips per metric):%n%n",
+              reference,
+              permutations));
+      md.append(RankingMetrics.markdownTable(pValues, RankingMetrics.NAMES));
+    }
     Files.writeString(output.resolve("report.md"), md);
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode json = mapper.createObjectNode();
@@ -239,6 +294,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     json.put("min_grade", querySet.minGrade);
     json.put("dataset", dataset.description());
     json.set("results", mapper.valueToTree(results));
+    if (!pValues.isEmpty()) {
+      ObjectNode test = json.putObject("significance");
+      test.put("against", reference);
+      test.put("test", "two-sided paired randomisation (sign flip)");
+      test.put("permutations", permutations);
+      test.set("p_values", mapper.valueToTree(pValues));
+    }
     mapper.writeValue(output.resolve("report.json").toFile(), json);
     System.out.print(md);
   }

@@ -71,7 +71,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--clip-norm", description = "Global gradient norm clipping (0: off).")
   double clipNorm = 1.0;
 
-  @Option(names = "--validation-queries", description = "Training queries held out for validation.")
+  @Option(
+      names = "--validation-queries",
+      description =
+          "Training queries held out for validation (MRR@10 after every epoch, queries pruned to"
+              + " --query-top-k terms as served; the best epoch is the artefact).")
   int validationQueries = 500;
 
   @Option(

@@ -58,11 +58,25 @@ public final class Parameters implements AutoCloseable {
 
   /** Adds or replaces a weight, copying the values onto the device. */
   public void put(String name, FloatTensor tensor) {
-    NDArray array = manager.create(tensor.values(), new Shape(tensor.shape()));
+    NDArray array = copyOf(tensor, manager);
     array.setName(name);
     NDArray previous = arrays.put(name, array);
     if (previous != null) {
       previous.close();
+    }
+  }
+
+  /**
+   * A copy of {@code tensor} in memory that PyTorch allocated (on the CPU, 64-byte aligned), not a
+   * view of a Java buffer. The alignment of Java direct buffers varies from run to run, and MKL's
+   * matrix products round differently on unaligned memory, so weights held in Java buffers made
+   * training results (and encodings) differ in the last bits between otherwise identical runs.
+   */
+  public static NDArray copyOf(FloatTensor tensor, NDManager manager) {
+    try (NDArray staged = manager.create(tensor.values(), new Shape(tensor.shape()))) {
+      NDArray copy = staged.duplicate();
+      copy.attach(manager);
+      return copy;
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.prosper.training.eval;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,24 +63,35 @@ public final class RankingMetrics {
   /** Metric name to mean value, in report order; plus "queries" (how many were averaged). */
   public static Map<String, Double> compute(
       List<List<String>> rankings, List<Map<String, Double>> judgements, double minGrade) {
+    return means(perQuery(rankings, judgements, minGrade));
+  }
+
+  /** The means of {@link #perQuery} values, plus "queries". */
+  public static Map<String, Double> means(Map<String, double[]> perQuery) {
+    Map<String, Double> means = new LinkedHashMap<>();
+    int n = 0;
+    for (Map.Entry<String, double[]> metric : perQuery.entrySet()) {
+      n = metric.getValue().length;
+      means.put(metric.getKey(), n == 0 ? 0 : Arrays.stream(metric.getValue()).sum() / n);
+    }
+    means.put("queries", (double) n);
+    return means;
+  }
+
+  /**
+   * Each metric's value for every query that has a positive (in query order, the same queries for
+   * every system), for averaging and for paired significance tests.
+   */
+  public static Map<String, double[]> perQuery(
+      List<List<String>> rankings, List<Map<String, Double>> judgements, double minGrade) {
     double floor = gradeFloor(judgements);
-    Map<String, Double> sums = new LinkedHashMap<>();
-    for (int k : HIT_AT) {
-      sums.put("Hit@" + k, 0.0);
-    }
-    sums.put("MRR@10", 0.0);
-    for (int k : RECALL_AT) {
-      sums.put("Recall@" + k, 0.0);
-    }
-    sums.put("nDCG@10", 0.0);
-    int counted = 0;
+    List<Map<String, Double>> rows = new ArrayList<>();
     for (int q = 0; q < rankings.size(); q++) {
       Map<String, Double> judged = judgements.get(q);
       long positives = judged.values().stream().filter(g -> g >= minGrade).count();
       if (positives == 0) {
         continue;
       }
-      counted++;
       List<String> ranking = rankings.get(q);
       int first = -1;
       int[] found = new int[ranking.size() + 1];
@@ -89,24 +102,55 @@ public final class RankingMetrics {
           first = i;
         }
       }
+      Map<String, Double> row = new LinkedHashMap<>();
       for (int k : HIT_AT) {
-        add(sums, "Hit@" + k, first >= 0 && first < k ? 1 : 0);
+        row.put("Hit@" + k, first >= 0 && first < k ? 1.0 : 0.0);
       }
-      add(sums, "MRR@10", first >= 0 && first < 10 ? 1.0 / (first + 1) : 0);
+      row.put("MRR@10", first >= 0 && first < 10 ? 1.0 / (first + 1) : 0);
       for (int k : RECALL_AT) {
-        add(sums, "Recall@" + k, (double) found[Math.min(k, ranking.size())] / positives);
+        row.put("Recall@" + k, (double) found[Math.min(k, ranking.size())] / positives);
       }
-      add(sums, "nDCG@10", ndcg(ranking, judged, floor, 10));
+      row.put("nDCG@10", ndcg(ranking, judged, floor, 10));
+      rows.add(row);
     }
-    Map<String, Double> means = new LinkedHashMap<>();
-    final int n = counted;
-    sums.forEach((name, sum) -> means.put(name, n == 0 ? 0 : sum / n));
-    means.put("queries", (double) counted);
-    return means;
+    Map<String, double[]> values = new LinkedHashMap<>();
+    for (String name : NAMES) {
+      values.put(name, rows.stream().mapToDouble(row -> row.get(name)).toArray());
+    }
+    return values;
   }
 
-  private static void add(Map<String, Double> sums, String name, double value) {
-    sums.merge(name, value, Double::sum);
+  /**
+   * Two-sided paired randomisation (sign-flip) test of the mean difference between two systems on
+   * the same queries: the share of random sign assignments of the per-query differences whose mean
+   * is at least as far from zero as the observed one (with the observed assignment counted, so
+   * never 0). Seeded: the same inputs give the same p-value.
+   */
+  public static double pairedRandomizationP(double[] a, double[] b, int permutations, long seed) {
+    if (a.length != b.length) {
+      throw new IllegalArgumentException(
+          "paired test needs the same queries: " + a.length + " vs " + b.length + " values");
+    }
+    int n = a.length;
+    double[] differences = new double[n];
+    double observed = 0;
+    for (int i = 0; i < n; i++) {
+      differences[i] = a[i] - b[i];
+      observed += differences[i];
+    }
+    observed = Math.abs(observed);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    int atLeast = 1;
+    for (int p = 0; p < permutations; p++) {
+      double sum = 0;
+      for (double difference : differences) {
+        sum += random.nextBoolean() ? difference : -difference;
+      }
+      if (Math.abs(sum) >= observed - 1e-12) {
+        atLeast++;
+      }
+    }
+    return (double) atLeast / (permutations + 1);
   }
 
   static double gradeFloor(List<Map<String, Double>> judgements) {

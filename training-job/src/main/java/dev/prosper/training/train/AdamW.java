@@ -2,10 +2,13 @@ package dev.prosper.training.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.prosper.encoder.model.Parameters;
 import dev.prosper.encoder.weights.FloatTensor;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -67,7 +70,7 @@ final class AdamW {
       double norm = Math.sqrt(squared);
       if (!Double.isFinite(norm)) {
         // A non-finite gradient would poison every weight: skip this update, keep the moments.
-        zeroNonFinite(gradients);
+        zeroGradients();
         return norm;
       }
       double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
@@ -92,18 +95,24 @@ final class AdamW {
           update.addi(scoped(parameter.mul((float) weightDecay), scope));
         }
         parameter.subi(update.muli((float) learningRate));
-        gradient.subi(gradient);
       }
+      zeroGradients();
       return norm;
     } finally {
       JniUtils.setGradMode(gradMode);
     }
   }
 
-  /** Gradients are accumulated by PyTorch; NaN * 0 stays NaN, so overwrite them with zeros. */
-  private static void zeroNonFinite(Map<String, NDArray> gradients) {
-    for (NDArray gradient : gradients.values()) {
-      gradient.set(new float[Math.toIntExact(gradient.size())]);
+  /**
+   * Zeroes the accumulated gradients in place (PyTorch {@code grad.zero_()}, which also clears NaN;
+   * NaN * 0 would stay NaN). Not {@code getGradient().set(Buffer)}: on the CPU that points the
+   * gradient's storage at a Java buffer owned by the temporary {@code getGradient()} wrapper; once
+   * the wrapper is closed the collector frees the buffer and the next backward pass accumulates
+   * into freed memory (training crashed with SIGSEGV in libc a few steps after a skipped update).
+   */
+  private void zeroGradients() {
+    for (NDArray parameter : parameters.arrays().values()) {
+      JniUtils.zeroGrad((PtNDArray) parameter);
     }
   }
 
@@ -121,11 +130,26 @@ final class AdamW {
   }
 
   void restore(Map<String, FloatTensor> state, long completedSteps) {
-    for (String name : first.keySet()) {
-      first.get(name).set(java.nio.FloatBuffer.wrap(require(state, "m." + name).values()));
-      second.get(name).set(java.nio.FloatBuffer.wrap(require(state, "v." + name).values()));
+    for (String name : List.copyOf(first.keySet())) {
+      replace(first, name, require(state, "m." + name));
+      replace(second, name, require(state, "v." + name));
     }
     steps = completedSteps;
+  }
+
+  private void replace(Map<String, NDArray> moments, String name, FloatTensor values) {
+    NDArray current = moments.get(name);
+    if (!current.getShape().equals(new Shape(values.shape()))) {
+      throw new IllegalArgumentException(
+          "optimizer state for ["
+              + name
+              + "] has shape "
+              + new Shape(values.shape())
+              + ", the weight has "
+              + current.getShape());
+    }
+    moments.put(name, Parameters.copyOf(values, parameters.manager()));
+    current.close();
   }
 
   private static FloatTensor require(Map<String, FloatTensor> state, String name) {

@@ -13,6 +13,7 @@ import dev.prosper.encoder.model.Artefact;
 import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
 import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperHead;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.weights.DType;
@@ -288,12 +289,13 @@ public final class Trainer {
       log.printf(
           Locale.ROOT,
           "epoch %d: %.1f pairs/s, %d updates skipped (non-finite gradient), validation MRR@10"
-              + " %.4f on %d queries over %d products%n",
+              + " %.4f on %d queries (%d query terms) over %d products%n",
           epoch + 1,
           pairs / seconds,
           skipped,
           mrr,
           validation.size(),
+          Math.min(current.queryTopK(), current.window(Mode.QUERY)),
           validationCorpus.size());
       ObjectNode trainingInfo =
           trainingInfo(epoch, step, mrr, history, queryWindow, documentWindow);
@@ -314,6 +316,7 @@ public final class Trainer {
       ObjectNode summary = JSON.createObjectNode();
       summary.put("metric", "MRR@10");
       summary.put("queries", validation.size());
+      summary.put("query_terms", Math.min(current.queryTopK(), current.window(Mode.QUERY)));
       summary.put("products", validationCorpus.size());
       ArrayNode perEpoch = summary.putArray("epochs");
       history.forEach(perEpoch::add);
@@ -506,7 +509,9 @@ public final class Trainer {
     view.setBatchSize(64);
     SparseRetriever retriever;
     try (ProgressBar bar = dev.prosper.training.Progress.bar("validation", corpus.size(), log)) {
-      retriever = new SparseRetriever(view, corpus, bar::stepBy);
+      // Queries are pruned to the artefact's served size (query_top_k), as the plugin serves
+      // them, so the best epoch is the best one for serving.
+      retriever = new SparseRetriever(view, corpus, head.queryTopK(), 0, bar::stepBy);
     }
     List<String> texts = validation.stream().map(q -> data.queries().get(q)).toList();
     List<Map<String, Double>> judgements =

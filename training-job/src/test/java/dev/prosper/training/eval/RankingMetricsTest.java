@@ -30,6 +30,47 @@ class RankingMetricsTest {
     assertEquals((dcg1 / idcg1 + dcg2 / idcg2) / 2, m.get("nDCG@10"), 1e-12);
   }
 
+  @Test
+  void perQueryValuesAverageToTheReportedMeans() {
+    List<List<String>> rankings = List.of(List.of("x", "a", "y", "b"), List.of("z"), List.of());
+    List<Map<String, Double>> judged =
+        List.of(Map.of("a", 3.0, "b", 2.5, "x", 1.0), Map.of("c", 3.0, "z", 2.0), Map.of());
+    Map<String, double[]> perQuery = RankingMetrics.perQuery(rankings, judged, 2.5);
+    assertEquals(RankingMetrics.NAMES, List.copyOf(perQuery.keySet()));
+    // The third query has no positive: it is left out, in every metric.
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new double[] {0.5, 0.0}, perQuery.get("MRR@10"), 1e-12);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new double[] {1.0, 0.0}, perQuery.get("Recall@10"), 1e-12);
+    assertEquals(RankingMetrics.compute(rankings, judged, 2.5), RankingMetrics.means(perQuery));
+  }
+
+  @Test
+  void pairedRandomizationTest() {
+    double[] a = {0.5, 1.0, 0.0, 0.25};
+    // The same system: every assignment is as extreme as the observed (zero) difference.
+    assertEquals(1.0, RankingMetrics.pairedRandomizationP(a, a, 999, 1));
+    // Three queries, each better by 1: only the all-plus and all-minus of the 8 sign assignments
+    // are that extreme, so p = 2/8.
+    double p =
+        RankingMetrics.pairedRandomizationP(
+            new double[] {1, 1, 1}, new double[] {0, 0, 0}, 20_000, 7);
+    assertEquals(0.25, p, 0.015);
+    // Forty queries all better: p is as small as the permutation count allows.
+    double[] better = new double[40];
+    java.util.Arrays.fill(better, 1);
+    assertEquals(
+        1.0 / 1001, RankingMetrics.pairedRandomizationP(better, new double[40], 1000, 3), 1e-12);
+    // Seeded: the same inputs, the same p-value.
+    double[] b = {0.0, 1.0, 0.5, 0.0};
+    assertEquals(
+        RankingMetrics.pairedRandomizationP(a, b, 500, 11),
+        RankingMetrics.pairedRandomizationP(a, b, 500, 11));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> RankingMetrics.pairedRandomizationP(a, new double[3], 10, 1));
+  }
+
   private static double log2(double x) {
     return Math.log(x) / Math.log(2);
   }

@@ -146,23 +146,28 @@ class ObjectiveTest {
     }
   }
 
+  private static AdamW trainable(ProsperModel model) {
+    model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
+    return new AdamW(model.parameters());
+  }
+
+  private static List<Batches.Pair> twoPairs() {
+    return List.of(
+        new Batches.Pair("1", QUERIES.get(0), "a", TITLES.get(0)),
+        new Batches.Pair("2", QUERIES.get(1), "b", TITLES.get(1)));
+  }
+
   @Test
   void aNonFiniteGradientSkipsTheUpdate() throws Exception {
     try (ProsperModel model = tinyModel(HeadConfig.DEFAULT)) {
-      model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
-      AdamW optimizer = new AdamW(model.parameters());
-      List<Batches.Pair> batch =
-          List.of(
-              new Batches.Pair("1", QUERIES.get(0), "a", TITLES.get(0)),
-              new Batches.Pair("2", QUERIES.get(1), "b", TITLES.get(1)));
+      AdamW optimizer = trainable(model);
+      List<Batches.Pair> batch = twoPairs();
       Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
       NDArray bias = model.parameters().get("prosper.lrn.bias");
       float[] before = bias.toFloatArray();
-      NDArray gradient = bias.getGradient();
-      float[] poisoned = gradient.toFloatArray();
-      poisoned[0] = Float.NaN;
-      gradient.set(poisoned);
-      gradient.close();
+      try (NDArray gradient = bias.getGradient()) {
+        gradient.muli(Float.NaN); // in place: the parameter's gradient becomes NaN
+      }
       double norm = optimizer.step(1e-3, 0.1, 1.0);
       assertTrue(Double.isNaN(norm));
       org.junit.jupiter.api.Assertions.assertArrayEquals(before, bias.toFloatArray());
@@ -170,6 +175,54 @@ class ObjectiveTest {
       Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
       assertTrue(Double.isFinite(optimizer.step(1e-3, 0.1, 1.0)));
       assertTrue(!java.util.Arrays.equals(before, bias.toFloatArray()));
+    }
+  }
+
+  @Test
+  void gradientsAfterASkippedUpdateAreTheModelsOwn() throws Exception {
+    try (ProsperModel model = tinyModel(HeadConfig.DEFAULT)) {
+      AdamW optimizer = trainable(model);
+      List<Batches.Pair> batch = twoPairs();
+      Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+      java.util.Map<String, float[]> expected = gradients(model);
+      model.parameters().get("prosper.lrn.bias").getGradient().muli(Float.NaN);
+      assertTrue(Double.isNaN(optimizer.step(1e-3, 0.1, 1.0)));
+      // Once the skipped step's buffers are collected and their memory reused, the gradients of
+      // the same batch on the same (unchanged) weights must be what they were: before the fix
+      // they accumulated into freed memory (garbage values, or a crash).
+      for (int round = 0; round < 5; round++) {
+        System.gc();
+        for (int i = 0; i < 500; i++) {
+          java.nio.ByteBuffer.allocateDirect(64 + 64 * (i % 64)).put(0, (byte) 0x7f);
+        }
+        Thread.sleep(50);
+      }
+      Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+      gradients(model)
+          .forEach(
+              (name, values) ->
+                  org.junit.jupiter.api.Assertions.assertArrayEquals(
+                      expected.get(name), values, 1e-6f, name));
+    }
+  }
+
+  private static java.util.Map<String, float[]> gradients(ProsperModel model) {
+    java.util.Map<String, float[]> gradients = new java.util.LinkedHashMap<>();
+    model
+        .parameters()
+        .forEach(
+            (name, array) -> {
+              try (NDArray gradient = array.getGradient()) {
+                gradients.put(name, gradient.toFloatArray());
+              }
+            });
+    return gradients;
+  }
+
+  /** Writes values into a weight in place (its storage stays owned by PyTorch). */
+  private static void overwrite(NDArray parameter, float[] values) {
+    try (NDArray replacement = parameter.getManager().create(values, parameter.getShape())) {
+      parameter.subi(parameter).addi(replacement);
     }
   }
 
@@ -193,7 +246,7 @@ class ObjectiveTest {
     try {
       for (int side = 0; side < 2; side++) {
         values[index] = original + (side == 0 ? epsilon : -epsilon);
-        parameter.set(values);
+        overwrite(parameter, values);
         try (NDManager manager = model.parameters().manager().newSubManager()) {
           losses[side] =
               Trainer.losses(
@@ -210,7 +263,7 @@ class ObjectiveTest {
         }
       }
       values[index] = original;
-      parameter.set(values);
+      overwrite(parameter, values);
     } finally {
       JniUtils.setGradMode(gradMode);
     }

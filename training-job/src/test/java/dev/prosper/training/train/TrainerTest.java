@@ -107,6 +107,51 @@ class TrainerTest {
           List.of(metrics.get(i).split(",")).subList(0, 14),
           List.of(resumedMetrics.get(i).split(",")).subList(0, 14));
     }
+    // The artefact evaluated against both BM25 baselines, with the significance test.
+    Path report = directory.resolve("eval");
+    var commandLine = new picocli.CommandLine(new dev.prosper.training.EvaluateCommand());
+    commandLine.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    java.io.StringWriter err = new java.io.StringWriter();
+    commandLine.setErr(new java.io.PrintWriter(err, true));
+    assertEquals(
+        0,
+        commandLine.execute(
+            "--data",
+            data.toString(),
+            "--min-grade",
+            "3",
+            "--model",
+            "trained=" + result.artefact(),
+            "--query-top-k",
+            "4,8",
+            "--baselines",
+            "bm25-standard,bm25-english",
+            "--permutations",
+            "500",
+            "--output",
+            report.toString()),
+        err.toString());
+    String md = Files.readString(report.resolve("report.md"));
+    assertTrue(md.contains("| trained (query top-k 4) | 0."), md);
+    assertTrue(md.contains("| trained (query top-k 8) | 0."), md);
+    assertTrue(md.contains("| BM25 (standard analyzer) | 0."), md);
+    assertTrue(
+        md.contains("p-values against BM25 (english analyzer) (paired randomisation test"), md);
+    var json =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(report.resolve("report.json").toFile());
+    var pValues = json.path("significance").path("p_values");
+    assertEquals("BM25 (english analyzer)", json.path("significance").path("against").asText());
+    List<String> rows = new java.util.ArrayList<>();
+    pValues.fieldNames().forEachRemaining(rows::add);
+    assertEquals(
+        List.of("trained (query top-k 4)", "trained (query top-k 8)", "BM25 (standard analyzer)"),
+        rows);
+    for (var row : pValues) {
+      for (var p : row) {
+        assertTrue(p.asDouble() >= 1.0 / 501 && p.asDouble() <= 1.0, row.toString());
+      }
+    }
   }
 
   @Test

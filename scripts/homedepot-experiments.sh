@@ -22,21 +22,22 @@ common=(--data "$data" --min-grade 2.5 --holdout-percent 10 --backbone minilm-l6
 mkdir -p "$out"
 
 if [[ $stages == *train* ]]; then
-  echo "== 1. PROSPER, $epochs epochs, paper defaults" >&2
+  # The paper's defaults, except that the artefact serves queries with their 32 largest terms
+  # (the paper's 16 is the CLI default; on Home Depot 32 is better at the head of the ranking),
+  # so validation picks the best epoch at 32 terms too.
+  echo "== 1. PROSPER, $epochs epochs, paper defaults, queries served with 32 terms" >&2
   start=$(date +%s)
-  $job train "${common[@]}" --epochs "$epochs" --output "$out/prosper" --resume
+  $job train "${common[@]}" --epochs "$epochs" --query-top-k 32 --output "$out/prosper" --resume
   echo "training wall time: $(($(date +%s) - start)) s" | tee "$out/prosper/wall-time.txt" >&2
 fi
 
 if [[ $stages == *evaluate* ]]; then
+  # One run, so every row is on the same queries and tested against BM25 (english analyzer):
+  # the artefact served with 16 and 32 query terms and with its whole window (k_q 256).
   echo "== 2. evaluation on the held-out split, whole product set" >&2
   $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
-    --model "PROSPER (minilm-l6, trained)=$out/prosper/artefact" \
+    --model "PROSPER=$out/prosper/artefact" --query-top-k 16,32,0 \
     --baselines bm25-standard,bm25-english,dense,untrained --output "$out/eval-main"
-  echo "== 2b. the same artefact serving queries pruned to 8, 16, 24 and 32 terms" >&2
-  $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
-    --model "PROSPER=$out/prosper/artefact" --query-top-k 8,16,24,32 \
-    --baselines bm25-english --output "$out/eval-query-top-k"
 fi
 
 if [[ $stages == *ablation* ]]; then
@@ -62,4 +63,4 @@ if [[ $stages == *ablation* ]]; then
     --baselines none --query-top-k 256 --document-top-k 512 --corpus-sample 10000 \
     --output "$out/eval-ablation"
 fi
-echo "reports: $out/eval-main/report.md $out/eval-query-top-k/report.md $out/eval-ablation/report.md" >&2
+echo "reports: $out/eval-main/report.md $out/eval-ablation/report.md" >&2

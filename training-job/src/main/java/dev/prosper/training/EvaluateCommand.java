@@ -75,9 +75,10 @@ public final class EvaluateCommand implements Callable<Integer> {
       names = "--query-top-k",
       split = ",",
       description =
-          "Serve queries with at most this many terms (0: each model's k_q). Several values"
-              + " (e.g. 8,16,32) give one row each, from one encoding of the products.")
-  List<Integer> queryTopK = List.of(0);
+          "Serve queries with at most this many terms (default: each artefact's query_top_k,"
+              + " as the plugin serves it; 0: its whole window k_q). Several values (e.g."
+              + " 8,16,32) give one row each, from one encoding of the products.")
+  List<Integer> queryTopK = List.of();
 
   @Option(
       names = "--document-top-k",
@@ -198,19 +199,18 @@ public final class EvaluateCommand implements Callable<Integer> {
       List<Map<String, Double>> judgements,
       Map<String, Map<String, Double>> results) {
     model.setBatchSize(64);
+    List<Integer> sizes = queryTopK.isEmpty() ? List.of(model.head().queryTopK()) : queryTopK;
     SparseRetriever retriever;
     try (ProgressBar bar = bar("encode products", dataset.products().size())) {
       retriever =
-          new SparseRetriever(
-              model, dataset.products(), queryTopK.get(0), documentTopK, bar::stepBy);
+          new SparseRetriever(model, dataset.products(), sizes.get(0), documentTopK, bar::stepBy);
     }
-    for (int k : queryTopK) {
+    for (int k : sizes) {
       if (k < 0) {
         throw new IllegalArgumentException("[--query-top-k] must be 0 or positive, got " + k);
       }
       retriever.useQueryTopK(k);
-      String row =
-          queryTopK.size() == 1 ? name : name + " (query top-k " + (k == 0 ? "k_q" : k) + ")";
+      String row = sizes.size() == 1 ? name : name + " (query top-k " + (k == 0 ? "k_q" : k) + ")";
       results.put(row, evaluate(row, retriever, texts, judgements));
     }
   }

@@ -36,7 +36,7 @@ final class Ops {
   /** Softmax attention; {@code bias} is added to the scores and broadcasts over heads. */
   static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias) {
     double scale = 1.0 / Math.sqrt(q.getShape().get(3));
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias);
+    NDArray scores = Scalars.times(q.matMul(k.transpose(0, 1, 3, 2)), scale).add(bias);
     return scores.softmax(-1).matMul(v);
   }
 
@@ -51,7 +51,7 @@ final class Ops {
 
   /** log(1 + relu(x)), the saturation of PROSPER's equation 1. */
   static NDArray saturate(NDArray x) {
-    return x.maximum(0f).add(1f).log();
+    return x.maximum(Scalars.of(x, 0)).add(1f).log();
   }
 
   static NDArray concatLast(NDArray a, NDArray b) {

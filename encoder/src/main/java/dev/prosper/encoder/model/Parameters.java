@@ -67,10 +67,9 @@ public final class Parameters implements AutoCloseable {
   }
 
   /**
-   * A copy of {@code tensor} in memory that PyTorch allocated (on the CPU, 64-byte aligned), not a
-   * view of a Java buffer. The alignment of Java direct buffers varies from run to run, and MKL's
-   * matrix products round differently on unaligned memory, so weights held in Java buffers made
-   * training results (and encodings) differ in the last bits between otherwise identical runs.
+   * A copy of {@code tensor} in memory that PyTorch allocated and owns, not a view of a Java direct
+   * buffer: such a view stays valid only while its Java array object does, which views, gradients
+   * and autograd's saved tensors do not guarantee (see {@link Scalars}).
    */
   public static NDArray copyOf(FloatTensor tensor, NDManager manager) {
     try (NDArray staged = manager.create(tensor.values(), new Shape(tensor.shape()))) {

@@ -16,6 +16,7 @@ import dev.prosper.encoder.model.HeadConfig;
 import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperHead;
 import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.model.Scalars;
 import dev.prosper.encoder.weights.DType;
 import dev.prosper.encoder.weights.FloatTensor;
 import dev.prosper.encoder.weights.SafetensorsFile;
@@ -297,6 +298,10 @@ public final class Trainer {
           validation.size(),
           Math.min(current.queryTopK(), current.window(Mode.QUERY)),
           validationCorpus.size());
+      long peak = peakResidentMiB();
+      if (peak > 0) {
+        log.printf(Locale.ROOT, "peak resident memory so far: %,d MiB%n", peak);
+      }
       ObjectNode trainingInfo =
           trainingInfo(epoch, step, mrr, history, queryWindow, documentWindow);
       Path checkpoint = o.output().resolve("checkpoints").resolve("epoch-" + (epoch + 1));
@@ -344,6 +349,20 @@ public final class Trainer {
       }
     }
     Files.write(metrics, kept);
+  }
+
+  /** The process's peak resident set (Linux {@code VmHWM}) in MiB, or -1 where unavailable. */
+  static long peakResidentMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not Linux, or /proc unreadable: the figure is informative only.
+    }
+    return -1;
   }
 
   private ObjectNode trainingInfo(
@@ -468,10 +487,12 @@ public final class Trainer {
     NDArray scores = ProsperHead.score(qWindowed, dWindowed, head.normalization());
     int n = queries.size();
     NDArray diagonal = manager.eye(n);
-    NDArray rank = scores.logSoftmax(1).mul(diagonal).sum().div(-n);
+    // Scalars: DJL's Number overloads hand autograd a buffer the collector may free before
+    // backward.
+    NDArray rank = Scalars.dividedBy(scores.logSoftmax(1).mul(diagonal).sum(), -n);
     NDArray flopsQ = ProsperHead.flops(q.basic());
     NDArray flopsD = ProsperHead.flops(d.basic());
-    NDArray total = rank.add(flopsQ.mul((float) lambdaQ)).add(flopsD.mul((float) lambdaD));
+    NDArray total = rank.add(Scalars.times(flopsQ, lambdaQ)).add(Scalars.times(flopsD, lambdaD));
     return new Losses(
         total,
         rank,

@@ -190,19 +190,52 @@ class ObjectiveTest {
       // Once the skipped step's buffers are collected and their memory reused, the gradients of
       // the same batch on the same (unchanged) weights must be what they were: before the fix
       // they accumulated into freed memory (garbage values, or a crash).
-      for (int round = 0; round < 5; round++) {
-        System.gc();
-        for (int i = 0; i < 500; i++) {
-          java.nio.ByteBuffer.allocateDirect(64 + 64 * (i % 64)).put(0, (byte) 0x7f);
-        }
-        Thread.sleep(50);
-      }
+      churnTheCollector();
       Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
       gradients(model)
           .forEach(
               (name, values) ->
                   org.junit.jupiter.api.Assertions.assertArrayEquals(
                       expected.get(name), values, 1e-6f, name));
+    }
+  }
+
+  @Test
+  void gradientsDoNotDependOnWhenTheCollectorRuns() throws Exception {
+    try (ProsperModel model = tinyModel(HeadConfig.DEFAULT)) {
+      AdamW optimizer = trainable(model);
+      List<String> queries = List.of(QUERIES.get(0), QUERIES.get(1));
+      List<String> titles = List.of(TITLES.get(0), TITLES.get(1));
+      Trainer.forwardBackward(model, twoPairs(), 256, 512, 5e-3, 1e-3);
+      java.util.Map<String, float[]> expected = gradients(model);
+      optimizer.step(0, 0, 0); // zeroes the gradients; a zero learning rate keeps the weights
+      // The same forward and backward pass, with the collector run in between: before the fix,
+      // the scalars autograd kept (attention scale, saturation, λ, 1/n) were Java buffers that
+      // DJL had already released, so the backward pass read freed memory.
+      try (NDManager manager = model.parameters().manager().newSubManager();
+          ai.djl.training.GradientCollector collector =
+              ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
+        Trainer.Losses losses =
+            Trainer.losses(model, manager, queries, titles, 256, 512, 5e-3, 1e-3);
+        churnTheCollector();
+        collector.backward(losses.total());
+      }
+      gradients(model)
+          .forEach(
+              (name, values) ->
+                  org.junit.jupiter.api.Assertions.assertArrayEquals(
+                      expected.get(name), values, 1e-6f, name));
+    }
+  }
+
+  /** Runs the garbage collector and reuses the freed native memory for other buffers. */
+  private static void churnTheCollector() throws InterruptedException {
+    for (int round = 0; round < 5; round++) {
+      System.gc();
+      for (int i = 0; i < 500; i++) {
+        java.nio.ByteBuffer.allocateDirect(64 + 64 * (i % 64)).put(0, (byte) 0x7f);
+      }
+      Thread.sleep(50);
     }
   }
 

@@ -72,6 +72,7 @@ class TrainerTest {
             .run();
     String log = logBytes.toString(StandardCharsets.UTF_8);
     assertTrue(log.contains("validation MRR@10"), log);
+    assertTrue(log.matches("(?s).*peak resident memory so far: [0-9,]+ MiB.*"), log);
     assertEquals(2, result.validation().size());
     assertTrue(result.bestMrr10() > 0, "validation found positives: " + result.bestMrr10());
     List<String> metrics = Files.readAllLines(full.resolve("metrics.csv"));
@@ -109,28 +110,21 @@ class TrainerTest {
     }
     // The artefact evaluated against both BM25 baselines, with the significance test.
     Path report = directory.resolve("eval");
-    var commandLine = new picocli.CommandLine(new dev.prosper.training.EvaluateCommand());
-    commandLine.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
-    java.io.StringWriter err = new java.io.StringWriter();
-    commandLine.setErr(new java.io.PrintWriter(err, true));
-    assertEquals(
-        0,
-        commandLine.execute(
-            "--data",
-            data.toString(),
-            "--min-grade",
-            "3",
-            "--model",
-            "trained=" + result.artefact(),
-            "--query-top-k",
-            "4,8",
-            "--baselines",
-            "bm25-standard,bm25-english",
-            "--permutations",
-            "500",
-            "--output",
-            report.toString()),
-        err.toString());
+    evaluate(
+        "--data",
+        data.toString(),
+        "--min-grade",
+        "3",
+        "--model",
+        "trained=" + result.artefact(),
+        "--query-top-k",
+        "4,8",
+        "--baselines",
+        "bm25-standard,bm25-english",
+        "--permutations",
+        "500",
+        "--output",
+        report.toString());
     String md = Files.readString(report.resolve("report.md"));
     assertTrue(md.contains("| trained (query top-k 4) | 0."), md);
     assertTrue(md.contains("| trained (query top-k 8) | 0."), md);
@@ -152,6 +146,37 @@ class TrainerTest {
         assertTrue(p.asDouble() >= 1.0 / 501 && p.asDouble() <= 1.0, row.toString());
       }
     }
+    // Without --query-top-k, queries keep the artefact's served size, as the plugin serves them.
+    Path served = directory.resolve("eval-served");
+    evaluate(
+        "--data",
+        data.toString(),
+        "--min-grade",
+        "3",
+        "--model",
+        "trained=" + result.artefact(),
+        "--baselines",
+        "none",
+        "--output",
+        served.toString());
+    var servedRow =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(served.resolve("report.json").toFile())
+            .path("results")
+            .path("trained");
+    double queryTerms = servedRow.path("mean query terms").asDouble();
+    assertTrue(
+        queryTerms > HeadConfig.DEFAULT.queryTopK() / 2.0
+            && queryTerms <= HeadConfig.DEFAULT.queryTopK(),
+        servedRow.toString());
+  }
+
+  private static void evaluate(String... arguments) {
+    var commandLine = new picocli.CommandLine(new dev.prosper.training.EvaluateCommand());
+    commandLine.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    java.io.StringWriter err = new java.io.StringWriter();
+    commandLine.setErr(new java.io.PrintWriter(err, true));
+    assertEquals(0, commandLine.execute(arguments), err.toString());
   }
 
   @Test

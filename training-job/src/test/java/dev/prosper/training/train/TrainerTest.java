@@ -111,20 +111,15 @@ class TrainerTest {
     // The artefact evaluated against both BM25 baselines, with the significance test.
     Path report = directory.resolve("eval");
     evaluate(
-        "--data",
-        data.toString(),
-        "--min-grade",
-        "3",
-        "--model",
-        "trained=" + result.artefact(),
+        data,
+        result.artefact(),
+        report,
         "--query-top-k",
         "4,8",
         "--baselines",
         "bm25-standard,bm25-english",
         "--permutations",
-        "500",
-        "--output",
-        report.toString());
+        "500");
     String md = Files.readString(report.resolve("report.md"));
     assertTrue(md.contains("| trained (query top-k 4) | 0."), md);
     assertTrue(md.contains("| trained (query top-k 8) | 0."), md);
@@ -148,17 +143,7 @@ class TrainerTest {
     }
     // Without --query-top-k, queries keep the artefact's served size, as the plugin serves them.
     Path served = directory.resolve("eval-served");
-    evaluate(
-        "--data",
-        data.toString(),
-        "--min-grade",
-        "3",
-        "--model",
-        "trained=" + result.artefact(),
-        "--baselines",
-        "none",
-        "--output",
-        served.toString());
+    evaluate(data, result.artefact(), served, "--baselines", "none");
     var servedRow =
         new com.fasterxml.jackson.databind.ObjectMapper()
             .readTree(served.resolve("report.json").toFile())
@@ -171,12 +156,27 @@ class TrainerTest {
         servedRow.toString());
   }
 
-  private static void evaluate(String... arguments) {
+  /**
+   * Runs {@code evaluate} on the sample data (positives grade >= 3) with the artefact "trained".
+   */
+  private static void evaluate(Path data, Path artefact, Path output, String... options) {
+    List<String> arguments = new java.util.ArrayList<>();
+    arguments.addAll(
+        List.of(
+            "--data",
+            data.toString(),
+            "--min-grade",
+            "3",
+            "--model",
+            "trained=" + artefact,
+            "--output",
+            output.toString()));
+    arguments.addAll(List.of(options));
     var commandLine = new picocli.CommandLine(new dev.prosper.training.EvaluateCommand());
     commandLine.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
     java.io.StringWriter err = new java.io.StringWriter();
     commandLine.setErr(new java.io.PrintWriter(err, true));
-    assertEquals(0, commandLine.execute(arguments), err.toString());
+    assertEquals(0, commandLine.execute(arguments.toArray(String[]::new)), err.toString());
   }
 
   @Test

@@ -286,6 +286,7 @@ public final class Trainer {
       double seconds = (System.nanoTime() - started) / 1e9;
       HeadConfig current = head.withWindows(queryWindow, documentWindow);
       double mrr = validate(model, current, data, validation, validationCorpus);
+      int queryTerms = Math.min(current.queryTopK(), current.window(Mode.QUERY));
       history.add(mrr);
       log.printf(
           Locale.ROOT,
@@ -296,11 +297,11 @@ public final class Trainer {
           skipped,
           mrr,
           validation.size(),
-          Math.min(current.queryTopK(), current.window(Mode.QUERY)),
+          queryTerms,
           validationCorpus.size());
-      long peak = peakResidentMiB();
-      if (peak > 0) {
-        log.printf(Locale.ROOT, "peak resident memory so far: %,d MiB%n", peak);
+      double peak = dev.prosper.training.bench.EncoderBenchmark.peakRssMiB();
+      if (!Double.isNaN(peak)) {
+        log.printf(Locale.ROOT, "peak resident memory so far: %,d MiB%n", Math.round(peak));
       }
       ObjectNode trainingInfo =
           trainingInfo(epoch, step, mrr, history, queryWindow, documentWindow);
@@ -321,7 +322,7 @@ public final class Trainer {
       ObjectNode summary = JSON.createObjectNode();
       summary.put("metric", "MRR@10");
       summary.put("queries", validation.size());
-      summary.put("query_terms", Math.min(current.queryTopK(), current.window(Mode.QUERY)));
+      summary.put("query_terms", queryTerms);
       summary.put("products", validationCorpus.size());
       ArrayNode perEpoch = summary.putArray("epochs");
       history.forEach(perEpoch::add);
@@ -349,20 +350,6 @@ public final class Trainer {
       }
     }
     Files.write(metrics, kept);
-  }
-
-  /** The process's peak resident set (Linux {@code VmHWM}) in MiB, or -1 where unavailable. */
-  static long peakResidentMiB() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // Not Linux, or /proc unreadable: the figure is informative only.
-    }
-    return -1;
   }
 
   private ObjectNode trainingInfo(

@@ -56,12 +56,7 @@ public final class EncodeCommand implements Callable<Integer> {
     com.fasterxml.jackson.databind.ObjectMapper mapper =
         new com.fasterxml.jackson.databind.ObjectMapper();
     try (ProsperModel loaded = Artefact.load(model, Devices.resolve(device))) {
-      int k =
-          topK > 0
-              ? topK
-              : parsed == Mode.QUERY
-                  ? Math.min(loaded.head().queryTopK(), loaded.head().window(Mode.QUERY))
-                  : loaded.head().window(Mode.DOCUMENT);
+      int k = topK > 0 ? topK : loaded.head().servedTopK(parsed);
       List<EncodedText> encoded = loaded.encode(texts, parsed, k);
       for (int i = 0; i < texts.size(); i++) {
         EncodedText text = encoded.get(i);

@@ -83,8 +83,9 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = "--document-top-k",
       description =
-          "Index documents with at most this many terms (0: each model's k_d; a model trained"
-              + " without a window keeps every positive term unless capped).")
+          "Index documents with at most this many terms (0: as served, each artefact's"
+              + " document_top_k; a model trained without a window keeps every positive term"
+              + " unless capped).")
   int documentTopK = 0;
 
   @Option(names = "--device", description = "auto, cpu or gpu.")

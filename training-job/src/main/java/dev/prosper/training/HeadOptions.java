@@ -32,6 +32,20 @@ public final class HeadOptions {
   @Option(names = "--max-length", description = "Tokens per text; longer texts are truncated.")
   int maxLength = 64;
 
+  @Option(
+      names = "--terms",
+      description =
+          "Vocabulary entries that may carry weight: alphanumeric (tokens with a letter or digit;"
+              + " no weight on punctuation) or all.")
+  String terms = "alphanumeric";
+
+  @Option(
+      names = "--document-top-k",
+      description =
+          "Terms a served document keeps (index-time pruning, recorded in the artefact; the"
+              + " processor's default). 0: the document window k_d.")
+  int documentTopK = 0;
+
   public HeadConfig toHeadConfig() {
     return new HeadConfig(
         HeadConfig.Pooling.of(pooling),
@@ -41,6 +55,8 @@ public final class HeadOptions {
         kd,
         queryTopK,
         HeadConfig.Normalization.of(normalization),
-        maxLength);
+        maxLength,
+        HeadConfig.Terms.of(terms),
+        documentTopK);
   }
 }

@@ -97,6 +97,44 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue from the last checkpoint in OUTPUT.")
   boolean resume;
 
+  @Option(
+      names = "--hard-negatives",
+      description =
+          "Hard negatives per query in the InfoNCE denominator beside the in-batch ones, drawn"
+              + " each epoch from products judged below --min-grade and the top"
+              + " --hard-negative-depth BM25 results that are not positives (0: in-batch only).")
+  int hardNegatives = 0;
+
+  @Option(
+      names = "--hard-negative-depth",
+      description = "BM25 (english analyzer) results mined per query for hard negatives.")
+  int hardNegativeDepth = 50;
+
+  @Option(
+      names = "--mlm-steps",
+      description =
+          "Vocabulary-head warm-up: batches of masked-token prediction on the product titles"
+              + " (no labels) before the contrastive stage; writes OUTPUT/warmup/artefact (0:"
+              + " none).")
+  int mlmSteps = 0;
+
+  @Option(names = "--mlm-lr", description = "Peak learning rate of the warm-up.")
+  double mlmLr = 5e-5;
+
+  @Option(
+      names = "--initial-active-terms",
+      description =
+          "Sparse start: shift the LM-head bias so that a title's basic representation starts"
+              + " with about this many non-zero terms (0: no shift; BERT-family backbones).")
+  int initialActiveTerms = 0;
+
+  @Option(
+      names = "--pseudo-queries",
+      description =
+          "Synthetic training queries made from product titles (brand + type, attribute + type,"
+              + " model number, dropped words, misspellings), one per product drawn (0: none).")
+  int pseudoQueries = 0;
+
   @Override
   public Integer call() throws Exception {
     TrainingOptions options =
@@ -122,7 +160,14 @@ public final class TrainCommand implements Callable<Integer> {
             maxStepsPerEpoch,
             seed,
             device,
-            resume);
+            resume,
+            new TrainingOptions.Levers(
+                hardNegatives,
+                hardNegativeDepth,
+                mlmSteps,
+                mlmLr,
+                initialActiveTerms,
+                pseudoQueries));
     new Trainer(options, System.err).run();
     return 0;
   }

@@ -16,6 +16,11 @@ import java.util.Locale;
  * @param queryTopK terms a query keeps when served, unless the request says otherwise
  * @param normalization how query and document vectors are normalised before the dot product
  * @param maxLength tokens per text; longer texts are truncated
+ * @param terms which vocabulary entries may carry weight: {@code all} (every non-special token) or
+ *     {@code alphanumeric} (only tokens with a letter or digit: no weight on punctuation such as
+ *     {@code .} or {@code -}, which no shopper searches for); artefacts without the field: all
+ * @param documentTopK terms a document keeps when served (index-time pruning, at most k_d);
+ *     artefacts without the field: k_d
  */
 public record HeadConfig(
     @JsonProperty("pooling") Pooling pooling,
@@ -25,14 +30,25 @@ public record HeadConfig(
     @JsonProperty("k_d") int documentWindow,
     @JsonProperty("query_top_k") int queryTopK,
     @JsonProperty("normalization") Normalization normalization,
-    @JsonProperty("max_length") int maxLength) {
+    @JsonProperty("max_length") int maxLength,
+    @JsonProperty("terms") Terms terms,
+    @JsonProperty("document_top_k") int documentTopK) {
 
   /**
    * The paper's defaults: last pooling, residual LRN, fixed window 256/512, query-L2, length 64.
    */
   public static final HeadConfig DEFAULT =
       new HeadConfig(
-          Pooling.LAST, Lrn.RESIDUAL, Lfw.FIXED, 256, 512, 16, Normalization.QUERY_L2, 64);
+          Pooling.LAST,
+          Lrn.RESIDUAL,
+          Lfw.FIXED,
+          256,
+          512,
+          16,
+          Normalization.QUERY_L2,
+          64,
+          Terms.ALL,
+          512);
 
   public HeadConfig {
     require(pooling != null, "pooling", "is required");
@@ -43,6 +59,13 @@ public record HeadConfig(
     require(documentWindow > 0, "k_d", "must be positive, got " + documentWindow);
     require(queryTopK > 0, "query_top_k", "must be positive, got " + queryTopK);
     require(maxLength >= 4, "max_length", "must be at least 4, got " + maxLength);
+    if (terms == null) {
+      terms = Terms.ALL;
+    }
+    if (documentTopK == 0) {
+      documentTopK = documentWindow;
+    }
+    require(documentTopK > 0, "document_top_k", "must be positive, got " + documentTopK);
   }
 
   private static void require(boolean condition, String field, String problem) {
@@ -59,13 +82,33 @@ public record HeadConfig(
     return mode == Mode.QUERY ? queryWindow : documentWindow;
   }
 
-  public HeadConfig withWindows(int kq, int kd) {
-    return new HeadConfig(pooling, lrn, lfw, kq, kd, queryTopK, normalization, maxLength);
+  /**
+   * Terms a served text keeps by default: the query's {@code query_top_k} or the document's {@code
+   * document_top_k}, never more than the mode's window.
+   */
+  public int servedTopK(Mode mode) {
+    return Math.min(mode == Mode.QUERY ? queryTopK : documentTopK, window(mode));
   }
 
-  public HeadConfig withMaxLength(int length) {
+  /** The same head with other windows (document_top_k stays, capped by the new k_d at serving). */
+  public HeadConfig withWindows(int kq, int kd) {
     return new HeadConfig(
-        pooling, lrn, lfw, queryWindow, documentWindow, queryTopK, normalization, length);
+        pooling, lrn, lfw, kq, kd, queryTopK, normalization, maxLength, terms, documentTopK);
+  }
+
+  /** The same head serving documents with at most {@code topK} terms. */
+  public HeadConfig withDocumentTopK(int topK) {
+    return new HeadConfig(
+        pooling,
+        lrn,
+        lfw,
+        queryWindow,
+        documentWindow,
+        queryTopK,
+        normalization,
+        maxLength,
+        terms,
+        topK);
   }
 
   /** Lower-case names with dashes, as written in prosper.json and on command lines. */
@@ -123,6 +166,34 @@ public record HeadConfig(
 
     public static Lfw of(String value) {
       return parse(Lfw.class, "lfw", value);
+    }
+  }
+
+  public enum Terms implements Named {
+    @JsonProperty("all")
+    ALL,
+    @JsonProperty("alphanumeric")
+    ALPHANUMERIC;
+
+    public static Terms of(String value) {
+      return parse(Terms.class, "terms", value);
+    }
+
+    /**
+     * Whether a vocabulary entry may be a term. The word-piece prefixes {@code ##} (WordPiece),
+     * {@code Ġ} (byte-level BPE) and {@code ▁} (SentencePiece) are not part of the judgement.
+     */
+    public boolean admits(String token) {
+      if (this == ALL) {
+        return true;
+      }
+      String body = token;
+      if (body.startsWith("##")) {
+        body = body.substring(2);
+      } else if (body.startsWith("\u0120") || body.startsWith("\u2581")) {
+        body = body.substring(1);
+      }
+      return body.codePoints().anyMatch(Character::isLetterOrDigit);
     }
   }
 

@@ -24,8 +24,9 @@ import java.util.Set;
  * ({@link #encode}) and the differentiable representation the training job optimises ({@link
  * #represent}).
  *
- * <p>Special tokens ([CLS], [SEP], padding, {@code <|endoftext|>}) and ids without a vocabulary
- * string are never terms: their weights are zero in training and serving alike.
+ * <p>Special tokens ([CLS], [SEP], padding, {@code <|endoftext|>}), ids without a vocabulary string
+ * and the entries the head's {@code terms} rule excludes (punctuation) are never terms: their
+ * weights are zero in training and serving alike.
  */
 public final class ProsperModel implements AutoCloseable {
 
@@ -64,7 +65,12 @@ public final class ProsperModel implements AutoCloseable {
     checkShapes(parameterShapes(config, head), parameters);
     termMask = new float[config.vocabSize()];
     for (int id = 0; id < termMask.length; id++) {
-      termMask[id] = tokenizer.hasToken(id) && !tokenizer.isSpecial(id) ? 1f : 0f;
+      termMask[id] =
+          tokenizer.hasToken(id)
+                  && !tokenizer.isSpecial(id)
+                  && head.terms().admits(tokenizer.token(id))
+              ? 1f
+              : 0f;
     }
   }
 

@@ -165,6 +165,16 @@ public final class ProsperTokenizer implements AutoCloseable {
     return vocabulary[id];
   }
 
+  /** The id of a vocabulary entry, or -1 when the vocabulary has no such entry. */
+  public int idOf(String token) {
+    for (int id = 0; id < vocabulary.length; id++) {
+      if (token.equals(vocabulary[id])) {
+        return id;
+      }
+    }
+    return -1;
+  }
+
   /** Whether the id has a vocabulary string (ids past the file's vocabulary have none). */
   public boolean hasToken(int id) {
     return id >= 0 && id < vocabulary.length && vocabulary[id] != null;

@@ -256,12 +256,9 @@ public final class ModelRuntime
       if (topK != null) {
         k = topK;
       } else if (mode == Mode.QUERY) {
-        k =
-            Math.min(
-                Math.min(model.model.head().queryTopK(), model.model.head().window(Mode.QUERY)),
-                IndexSearcher.getMaxClauseCount());
+        k = Math.min(model.model.head().servedTopK(mode), IndexSearcher.getMaxClauseCount());
       } else {
-        k = model.model.head().window(Mode.DOCUMENT);
+        k = model.model.head().servedTopK(mode);
       }
       long start = System.nanoTime();
       List<EncodedText> result = model.model.encode(input, mode, k);

@@ -273,6 +273,23 @@ public record Dataset(
         kept, queries, qrels, description + ", " + kept.size() + " sampled products");
   }
 
+  /**
+   * The same data plus synthetic queries ({@link PseudoQueries}), each judged {@code grade} for the
+   * product it was made from; their ids are {@code pseudo-1}, {@code pseudo-2}, ...
+   */
+  public Dataset withPseudoQueries(List<PseudoQueries.Query> extra, double grade) {
+    Map<String, String> allQueries = new LinkedHashMap<>(queries);
+    Map<String, Map<String, Double>> allQrels = new LinkedHashMap<>(qrels);
+    int n = 0;
+    for (PseudoQueries.Query query : extra) {
+      String id = "pseudo-" + (++n);
+      allQueries.put(id, query.text());
+      allQrels.put(id, Map.of(query.productId(), grade));
+    }
+    return new Dataset(
+        products, allQueries, allQrels, description + ", " + extra.size() + " pseudo-queries");
+  }
+
   /** Writes the uniform TSV layout (products.tsv, queries.tsv, qrels.tsv). */
   public void writeTsv(Path directory) throws IOException {
     Files.createDirectories(directory);

@@ -39,7 +39,8 @@ public final class SparseRetriever implements Retriever {
 
   /**
    * @param queryTopK at most this many query terms (0: the model's k_q)
-   * @param documentTopK at most this many document terms (0: the model's k_d)
+   * @param documentTopK at most this many document terms (0: as served, the artefact's
+   *     document_top_k)
    */
   public SparseRetriever(
       ProsperModel model,
@@ -49,7 +50,10 @@ public final class SparseRetriever implements Retriever {
       IntConsumer progress) {
     this.model = model;
     this.queryTopK = cap(model.head().window(Mode.QUERY), queryTopK);
-    int documentK = cap(model.head().window(Mode.DOCUMENT), documentTopK);
+    int documentK =
+        documentTopK > 0
+            ? Math.min(model.head().window(Mode.DOCUMENT), documentTopK)
+            : model.head().servedTopK(Mode.DOCUMENT);
     this.ids = new ArrayList<>(products.keySet());
     List<String> titles = new ArrayList<>(products.values());
     int vocab = model.config().vocabSize();

@@ -22,16 +22,27 @@ final class AdamW {
   static final double EPSILON = 1e-8;
 
   private final Parameters parameters;
+  private final java.util.function.Predicate<String> trainable;
   private final Map<String, NDArray> first = new LinkedHashMap<>();
   private final Map<String, NDArray> second = new LinkedHashMap<>();
   private long steps;
 
   AdamW(Parameters parameters) {
+    this(parameters, name -> true);
+  }
+
+  /**
+   * An optimizer of the weights whose names pass {@code trainable}; the others stay as they are.
+   */
+  AdamW(Parameters parameters, java.util.function.Predicate<String> trainable) {
     this.parameters = parameters;
+    this.trainable = trainable;
     parameters.forEach(
         (name, array) -> {
-          first.put(name, parameters.manager().zeros(array.getShape()));
-          second.put(name, parameters.manager().zeros(array.getShape()));
+          if (trainable.test(name)) {
+            first.put(name, parameters.manager().zeros(array.getShape()));
+            second.put(name, parameters.manager().zeros(array.getShape()));
+          }
         });
   }
 
@@ -62,6 +73,9 @@ final class AdamW {
       Map<String, NDArray> gradients = new LinkedHashMap<>();
       double squared = 0;
       for (Map.Entry<String, NDArray> entry : parameters.arrays().entrySet()) {
+        if (!trainable.test(entry.getKey())) {
+          continue;
+        }
         NDArray gradient = entry.getValue().getGradient();
         gradient.attach(scope);
         gradients.put(entry.getKey(), gradient);
@@ -80,6 +94,9 @@ final class AdamW {
         String name = entry.getKey();
         NDArray parameter = entry.getValue();
         NDArray gradient = gradients.get(name);
+        if (gradient == null) {
+          continue;
+        }
         NDArray g = gradient.mul((float) scale);
         NDArray m = first.get(name);
         NDArray v = second.get(name);
@@ -111,9 +128,12 @@ final class AdamW {
    * into freed memory (training crashed with SIGSEGV in libc a few steps after a skipped update).
    */
   private void zeroGradients() {
-    for (NDArray parameter : parameters.arrays().values()) {
-      JniUtils.zeroGrad((PtNDArray) parameter);
-    }
+    parameters.forEach(
+        (name, parameter) -> {
+          if (trainable.test(name)) {
+            JniUtils.zeroGrad((PtNDArray) parameter);
+          }
+        });
   }
 
   private static NDArray scoped(NDArray array, NDManager scope) {

@@ -6,24 +6,63 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
 /**
  * The (query, positive product) pairs of one epoch, in batches with no product and no query text
  * twice (so no in-batch negative is a false negative of that kind). Each query gives one pair per
- * epoch with one of its positives drawn at random; the order depends only on the seed and epoch.
+ * epoch with one of its positives drawn at random, and optionally hard negatives drawn from its
+ * mined pool; the order depends only on the seed and epoch.
  */
 public final class Batches {
 
-  /** One training pair. */
-  public record Pair(String queryId, String query, String productId, String title) {}
+  /**
+   * One training pair.
+   *
+   * @param negatives titles of the pair's hard negatives (paper eq. 2: extra terms of the InfoNCE
+   *     denominator next to the in-batch negatives)
+   * @param positiveTitles titles of every product judged a positive for the query: no document with
+   *     one of these titles counts as a negative for it
+   */
+  public record Pair(
+      String queryId,
+      String query,
+      String productId,
+      String title,
+      List<String> negatives,
+      Set<String> positiveTitles) {
+
+    /** A pair without hard negatives whose only known positive is its product. */
+    public Pair(String queryId, String query, String productId, String title) {
+      this(queryId, query, productId, title, List.of(), Set.of(title));
+    }
+  }
 
   private Batches() {}
 
   public static List<List<Pair>> epoch(
       Dataset data, List<String> queryIds, double minGrade, int batchSize, long seed, int epoch) {
+    return epoch(data, queryIds, minGrade, batchSize, seed, epoch, Map.of(), 0);
+  }
+
+  /**
+   * @param negativePools per query id, the product ids it may take hard negatives from (never its
+   *     positives: {@link HardNegatives#mine})
+   * @param negativesPerQuery hard negatives drawn per pair (fewer when the pool is smaller)
+   */
+  public static List<List<Pair>> epoch(
+      Dataset data,
+      List<String> queryIds,
+      double minGrade,
+      int batchSize,
+      long seed,
+      int epoch,
+      Map<String, List<String>> negativePools,
+      int negativesPerQuery) {
     Random random = new Random(seed * 1_000_003L + epoch);
     List<String> order = new ArrayList<>(queryIds);
     Collections.shuffle(order, random);
@@ -34,7 +73,32 @@ public final class Batches {
         continue;
       }
       String p = positives.get(random.nextInt(positives.size()));
-      pending.add(new Pair(q, data.queries().get(q), p, data.products().get(p)));
+      List<String> negatives = new ArrayList<>();
+      Set<String> positiveTitles = new LinkedHashSet<>();
+      for (String positive : positives) {
+        positiveTitles.add(data.products().get(positive));
+      }
+      List<String> pool = negativePools.getOrDefault(q, List.of());
+      if (negativesPerQuery > 0 && !pool.isEmpty()) {
+        List<String> drawn = new ArrayList<>(pool);
+        Collections.shuffle(drawn, random);
+        for (String id : drawn) {
+          String title = data.products().get(id);
+          if (negatives.size() < negativesPerQuery
+              && !positiveTitles.contains(title)
+              && !negatives.contains(title)) {
+            negatives.add(title);
+          }
+        }
+      }
+      pending.add(
+          new Pair(
+              q,
+              data.queries().get(q),
+              p,
+              data.products().get(p),
+              List.copyOf(negatives),
+              Set.copyOf(positiveTitles)));
     }
     List<List<Pair>> batches = new ArrayList<>();
     while (!pending.isEmpty()) {
@@ -65,5 +129,38 @@ public final class Batches {
       batches.add(batch);
     }
     return batches;
+  }
+
+  /**
+   * The documents of a batch in score-matrix column order: each pair's positive, then every pair's
+   * hard negatives in pair order.
+   */
+  public static List<String> documents(List<Pair> batch) {
+    List<String> documents = new ArrayList<>();
+    for (Pair pair : batch) {
+      documents.add(pair.title());
+    }
+    for (Pair pair : batch) {
+      documents.addAll(pair.negatives());
+    }
+    return documents;
+  }
+
+  /**
+   * Which (query, document) cells of the score matrix are left out of the InfoNCE denominator: a
+   * document other than the pair's own positive whose title is one of the query's positives (a
+   * false negative).
+   *
+   * @return {@code [queries][documents]}, true where the cell is excluded
+   */
+  public static boolean[][] falseNegatives(List<Pair> batch, List<String> documents) {
+    boolean[][] excluded = new boolean[batch.size()][documents.size()];
+    for (int i = 0; i < batch.size(); i++) {
+      Set<String> positives = batch.get(i).positiveTitles();
+      for (int j = 0; j < documents.size(); j++) {
+        excluded[i][j] = j != i && positives.contains(documents.get(j));
+      }
+    }
+    return excluded;
   }
 }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -22,6 +23,7 @@ import dev.prosper.encoder.weights.FloatTensor;
 import dev.prosper.encoder.weights.SafetensorsFile;
 import dev.prosper.encoder.weights.SafetensorsWriter;
 import dev.prosper.training.data.Dataset;
+import dev.prosper.training.data.PseudoQueries;
 import dev.prosper.training.eval.RankingMetrics;
 import dev.prosper.training.eval.SparseRetriever;
 import java.io.IOException;
@@ -90,6 +92,20 @@ public final class Trainer {
     List<String> validation = shuffled.subList(0, validationCount);
     List<String> training = new ArrayList<>(shuffled.subList(validationCount, shuffled.size()));
     Collections.sort(training);
+    TrainingOptions.Levers levers = o.levers();
+    if (levers.pseudoQueries() > 0) {
+      List<PseudoQueries.Query> pseudo =
+          PseudoQueries.generate(data.products(), levers.pseudoQueries(), o.seed() + 3);
+      data = data.withPseudoQueries(pseudo, o.minGrade());
+      for (int i = 1; i <= pseudo.size(); i++) {
+        training.add("pseudo-" + i);
+      }
+      log.printf(
+          Locale.ROOT,
+          "pseudo-queries: %d made from product titles, e.g. %s%n",
+          pseudo.size(),
+          pseudo.stream().limit(5).map(q -> "[" + q.text() + "]").toList());
+    }
     log.printf(
         Locale.ROOT,
         "data: %s: %d products, %d queries (%d without a positive of grade >= %s are not used),"
@@ -119,10 +135,77 @@ public final class Trainer {
         log.println("--resume: no checkpoint in " + checkpoints + ", starting from the backbone");
       }
       model = Backbones.load(o.backbone(), o.head(), device, o.seed());
+      try {
+        prepareHead(model, data, validation);
+      } catch (RuntimeException | IOException e) {
+        model.close();
+        throw e;
+      }
     }
     try (model) {
       return train(
           model, data, training, validation, validationCorpus, startEpoch, resumeFrom, state);
+    }
+  }
+
+  /**
+   * The levers that act on the fresh model before the contrastive stage: the vocabulary-head
+   * warm-up (its result is written to {@code OUTPUT/warmup/artefact}) and the sparse bias start.
+   * Titles judged for validation queries are not trained on in the warm-up.
+   */
+  private void prepareHead(ProsperModel model, Dataset data, List<String> validation)
+      throws IOException {
+    TrainingOptions.Levers levers = options.levers();
+    if (levers.mlmSteps() == 0 && levers.initialActiveTerms() == 0) {
+      return;
+    }
+    java.util.Set<String> validationProducts = new java.util.HashSet<>();
+    for (String q : validation) {
+      validationProducts.addAll(data.qrels().getOrDefault(q, Map.of()).keySet());
+    }
+    List<String> titles = new ArrayList<>();
+    data.products()
+        .forEach(
+            (id, title) -> {
+              if (!validationProducts.contains(id)) {
+                titles.add(title);
+              }
+            });
+    Collections.shuffle(titles, new Random(options.seed() + 5));
+    int heldOut = Math.min(256, titles.size() / 5);
+    List<String> heldOutTitles = titles.subList(0, heldOut);
+    List<String> trainTitles = titles.subList(heldOut, titles.size());
+    if (levers.mlmSteps() > 0) {
+      MaskedLmWarmup.Result warmup =
+          new MaskedLmWarmup(model)
+              .run(
+                  trainTitles,
+                  heldOutTitles,
+                  levers.mlmSteps(),
+                  options.batchSize(),
+                  levers.mlmLearningRate(),
+                  options.seed(),
+                  log);
+      ObjectNode info = JSON.createObjectNode();
+      info.put("stage", "vocabulary-head warm-up");
+      info.put("steps", warmup.steps());
+      info.put("masked_token_loss_before", warmup.lossBefore());
+      info.put("masked_token_loss_after", warmup.lossAfter());
+      info.set("options", JSON.valueToTree(optionsForJson()));
+      Path directory = options.output().resolve("warmup");
+      Artefact.write(model, directory.resolve("artefact"), info);
+      JSON.writeValue(directory.resolve("warmup.json").toFile(), info);
+    }
+    if (levers.initialActiveTerms() > 0) {
+      List<String> sample = trainTitles.subList(0, Math.min(2048, trainTitles.size()));
+      double active = HeadBias.sparsify(model, sample, levers.initialActiveTerms());
+      log.printf(
+          Locale.ROOT,
+          "sparse start: LM-head bias shifted on %d titles; %.1f basic terms per title (target"
+              + " %d)%n",
+          sample.size(),
+          active,
+          levers.initialActiveTerms());
     }
   }
 
@@ -167,8 +250,28 @@ public final class Trainer {
     HeadConfig head = model.head();
     model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
     AdamW optimizer = new AdamW(model.parameters());
+    TrainingOptions.Levers levers = o.levers();
+    Map<String, List<String>> pools = Map.of();
+    if (levers.hardNegatives() > 0) {
+      HardNegatives.Pools mined =
+          HardNegatives.mine(data, training, o.minGrade(), levers.hardNegativeDepth());
+      pools = mined.pools();
+      log.printf(
+          Locale.ROOT,
+          "hard negatives: %d per query from pools of %d judged below grade %s and %d BM25-mined"
+              + " (top %d) products; %d of %d training queries have a pool%n",
+          levers.hardNegatives(),
+          mined.judged(),
+          o.minGrade(),
+          mined.mined(),
+          levers.hardNegativeDepth(),
+          pools.size(),
+          training.size());
+    }
+    int negatives = levers.hardNegatives();
     int stepsPerEpoch =
-        Batches.epoch(data, training, o.minGrade(), o.batchSize(), o.seed(), 0).size();
+        Batches.epoch(data, training, o.minGrade(), o.batchSize(), o.seed(), 0, pools, negatives)
+            .size();
     if (o.maxStepsPerEpoch() > 0) {
       stepsPerEpoch = Math.min(stepsPerEpoch, o.maxStepsPerEpoch());
     }
@@ -220,7 +323,8 @@ public final class Trainer {
     int skippedInARow = 0;
     for (int epoch = startEpoch; epoch < o.epochs(); epoch++) {
       List<List<Batches.Pair>> batches =
-          Batches.epoch(data, training, o.minGrade(), o.batchSize(), o.seed(), epoch);
+          Batches.epoch(
+              data, training, o.minGrade(), o.batchSize(), o.seed(), epoch, pools, negatives);
       batches = batches.subList(0, Math.min(batches.size(), stepsPerEpoch));
       long pairs = 0;
       int skipped = 0;
@@ -286,7 +390,7 @@ public final class Trainer {
       double seconds = (System.nanoTime() - started) / 1e9;
       HeadConfig current = head.withWindows(queryWindow, documentWindow);
       double mrr = validate(model, current, data, validation, validationCorpus);
-      int queryTerms = Math.min(current.queryTopK(), current.window(Mode.QUERY));
+      int queryTerms = current.servedTopK(Mode.QUERY);
       history.add(mrr);
       log.printf(
           Locale.ROOT,
@@ -387,6 +491,14 @@ public final class Trainer {
     map.put("validation_queries", o.validationQueries());
     map.put("max_steps_per_epoch", o.maxStepsPerEpoch());
     map.put("seed", o.seed());
+    map.put("terms", o.head().terms().id());
+    map.put("document_top_k", o.head().documentTopK());
+    map.put("hard_negatives", o.levers().hardNegatives());
+    map.put("hard_negative_depth", o.levers().hardNegativeDepth());
+    map.put("mlm_steps", o.levers().mlmSteps());
+    map.put("mlm_lr", o.levers().mlmLearningRate());
+    map.put("initial_active_terms", o.levers().initialActiveTerms());
+    map.put("pseudo_queries", o.levers().pseudoQueries());
     return map;
   }
 
@@ -425,12 +537,9 @@ public final class Trainer {
       int documentWindow,
       double lambdaQ,
       double lambdaD) {
-    List<String> queries = batch.stream().map(Batches.Pair::query).toList();
-    List<String> titles = batch.stream().map(Batches.Pair::title).toList();
     try (NDManager manager = model.parameters().manager().newSubManager();
         GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-      Losses losses =
-          losses(model, manager, queries, titles, queryWindow, documentWindow, lambdaQ, lambdaD);
+      Losses losses = losses(model, manager, batch, queryWindow, documentWindow, lambdaQ, lambdaD);
       collector.backward(losses.total());
       return new StepFigures(
           losses.total().getFloat(),
@@ -455,6 +564,7 @@ public final class Trainer {
       double[] queryNonZeros,
       double[] documentNonZeros) {}
 
+  /** The losses of pairs given as parallel lists (pair i: query i, positive title i). */
   public static Losses losses(
       ProsperModel model,
       NDManager manager,
@@ -464,19 +574,56 @@ public final class Trainer {
       int documentWindow,
       double lambdaQ,
       double lambdaD) {
+    List<Batches.Pair> batch = new ArrayList<>();
+    for (int i = 0; i < queries.size(); i++) {
+      batch.add(new Batches.Pair("q" + i, queries.get(i), "p" + i, titles.get(i)));
+    }
+    return losses(model, manager, batch, queryWindow, documentWindow, lambdaQ, lambdaD);
+  }
+
+  /**
+   * The loss of a batch (paper eqs. 2, 12, 13): for query i the InfoNCE denominator holds its
+   * positive, the other pairs' positives and every pair's hard negatives, except documents whose
+   * title is one of query i's positives (false negatives).
+   */
+  public static Losses losses(
+      ProsperModel model,
+      NDManager manager,
+      List<Batches.Pair> batch,
+      int queryWindow,
+      int documentWindow,
+      double lambdaQ,
+      double lambdaD) {
     HeadConfig head = model.head();
+    List<String> queries = batch.stream().map(Batches.Pair::query).toList();
+    List<String> documents = Batches.documents(batch);
     ProsperModel.Representation q = model.represent(manager, model.tokenize(queries));
-    ProsperModel.Representation d = model.represent(manager, model.tokenize(titles));
+    ProsperModel.Representation d = model.represent(manager, model.tokenize(documents));
     NDArray qWindowed =
         head.lfw() == HeadConfig.Lfw.NONE ? q.full() : ProsperHead.window(q.full(), queryWindow);
     NDArray dWindowed =
         head.lfw() == HeadConfig.Lfw.NONE ? d.full() : ProsperHead.window(d.full(), documentWindow);
     NDArray scores = ProsperHead.score(qWindowed, dWindowed, head.normalization());
     int n = queries.size();
-    NDArray diagonal = manager.eye(n);
+    int m = documents.size();
+    boolean[][] excluded = Batches.falseNegatives(batch, documents);
+    float[] target = new float[n * m];
+    float[] exclusion = new float[n * m];
+    boolean anyExcluded = false;
+    for (int i = 0; i < n; i++) {
+      target[i * m + i] = 1f;
+      for (int j = 0; j < m; j++) {
+        if (excluded[i][j]) {
+          exclusion[i * m + j] = -1e4f;
+          anyExcluded = true;
+        }
+      }
+    }
+    NDArray logits = anyExcluded ? scores.add(manager.create(exclusion, new Shape(n, m))) : scores;
+    NDArray positive = manager.create(target, new Shape(n, m));
     // Scalars: DJL's Number overloads hand autograd a buffer the collector may free before
     // backward.
-    NDArray rank = Scalars.dividedBy(scores.logSoftmax(1).mul(diagonal).sum(), -n);
+    NDArray rank = Scalars.dividedBy(logits.logSoftmax(1).mul(positive).sum(), -n);
     NDArray flopsQ = ProsperHead.flops(q.basic());
     NDArray flopsD = ProsperHead.flops(d.basic());
     NDArray total = rank.add(Scalars.times(flopsQ, lambdaQ)).add(Scalars.times(flopsD, lambdaD));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
  * @param maxStepsPerEpoch 0 for whole epochs; otherwise a cap (short runs and tests)
  * @param validationCorpus products in the validation corpus: every product judged for a validation
  *     query plus random others up to this size (0: all products)
+ * @param levers the quality levers beyond the paper's recipe (all off: {@link Levers#NONE})
  */
 public record TrainingOptions(
     Path data,
@@ -32,7 +33,44 @@ public record TrainingOptions(
     int maxStepsPerEpoch,
     long seed,
     String device,
-    boolean resume) {
+    boolean resume,
+    Levers levers) {
+
+  /**
+   * @param hardNegatives hard negatives per query in the InfoNCE denominator (0: in-batch only)
+   * @param hardNegativeDepth BM25 results mined per query for hard negatives (0: judged only)
+   * @param mlmSteps vocabulary-head warm-up steps (masked-token prediction on the titles) before
+   *     the contrastive stage (0: none)
+   * @param mlmLearningRate peak learning rate of the warm-up
+   * @param initialActiveTerms shift the LM-head bias so that titles start with about this many
+   *     basic terms (0: no shift)
+   * @param pseudoQueries synthetic queries made from product titles added to the training pairs
+   */
+  public record Levers(
+      int hardNegatives,
+      int hardNegativeDepth,
+      int mlmSteps,
+      double mlmLearningRate,
+      int initialActiveTerms,
+      int pseudoQueries) {
+
+    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0);
+
+    public Levers {
+      require(hardNegatives >= 0, "--hard-negatives", "must not be negative, got " + hardNegatives);
+      require(
+          hardNegativeDepth >= 0,
+          "--hard-negative-depth",
+          "must not be negative, got " + hardNegativeDepth);
+      require(mlmSteps >= 0, "--mlm-steps", "must not be negative, got " + mlmSteps);
+      require(mlmLearningRate > 0, "--mlm-lr", "must be positive, got " + mlmLearningRate);
+      require(
+          initialActiveTerms >= 0,
+          "--initial-active-terms",
+          "must not be negative, got " + initialActiveTerms);
+      require(pseudoQueries >= 0, "--pseudo-queries", "must not be negative, got " + pseudoQueries);
+    }
+  }
 
   public TrainingOptions {
     require(epochs >= 1, "--epochs", "must be at least 1, got " + epochs);
@@ -67,6 +105,9 @@ public record TrainingOptions(
         "--holdout-percent",
         "must be in 0..99, got " + holdoutPercent);
     require(Double.isFinite(minGrade), "--min-grade", "must be a number, got " + minGrade);
+    if (levers == null) {
+      levers = Levers.NONE;
+    }
   }
 
   private static void require(boolean condition, String option, String problem) {

@@ -58,7 +58,8 @@ class TrainerTest {
         3,
         7,
         "cpu",
-        resume);
+        resume,
+        TrainingOptions.Levers.NONE);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.prosper.encoder.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -112,6 +113,50 @@ class ArtefactTest {
   void unsupportedFormatVersion() throws IOException {
     editManifest(m -> m.put("format_version", 2));
     assertInvalid("unsupported format_version [2]");
+  }
+
+  @Test
+  void artefactsWithoutTermRulesServeEveryTermAndTheirWholeWindow() throws IOException {
+    editManifest(
+        m -> {
+          ((ObjectNode) m.get("head")).remove("terms");
+          ((ObjectNode) m.get("head")).remove("document_top_k");
+        });
+    Artefact.Manifest manifest = Artefact.inspect(artefact);
+    assertEquals(HeadConfig.Terms.ALL, manifest.head().terms());
+    assertEquals(512, manifest.head().documentTopK());
+    assertEquals(512, manifest.head().servedTopK(Mode.DOCUMENT));
+    assertEquals(16, manifest.head().servedTopK(Mode.QUERY));
+  }
+
+  @Test
+  void alphanumericTermsNeverCarryPunctuationOrSymbols() throws IOException {
+    editManifest(
+        m -> {
+          ((ObjectNode) m.get("head")).put("terms", "alphanumeric");
+          ((ObjectNode) m.get("head")).put("document_top_k", 3);
+        });
+    try (ProsperModel loaded = Artefact.load(artefact, Device.cpu())) {
+      assertEquals(3, loaded.head().servedTopK(Mode.DOCUMENT));
+      EncodedText text = loaded.encode(TEXTS.subList(0, 2), Mode.DOCUMENT, 10_000).get(1);
+      assertTrue(text.weights().containsKey("café"));
+      assertTrue(text.weights().containsKey("ft."), "a term with letters and a dot stays");
+      assertFalse(text.weights().containsKey("🙂"), "no letter or digit: never a term");
+      for (EncodedText.Term term : text.terms()) {
+        assertTrue(HeadConfig.Terms.ALPHANUMERIC.admits(term.term()), term.term());
+      }
+    }
+    assertFalse(HeadConfig.Terms.ALPHANUMERIC.admits("."));
+    assertFalse(HeadConfig.Terms.ALPHANUMERIC.admits("##-"));
+    assertFalse(HeadConfig.Terms.ALPHANUMERIC.admits("\u0120."));
+    assertTrue(HeadConfig.Terms.ALPHANUMERIC.admits("##9"));
+    assertTrue(HeadConfig.Terms.ALL.admits("."));
+  }
+
+  @Test
+  void badTermRule() throws IOException {
+    editManifest(m -> ((ObjectNode) m.get("head")).put("terms", "letters"));
+    assertInvalid("[head.terms] must be one of all, alphanumeric, got [letters]");
   }
 
   @Test

@@ -7,17 +7,17 @@ import dev.prosper.encoder.model.HeadConfig;
 import dev.prosper.encoder.model.ProsperHead;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.tokenizer.TokenBatch;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * Sparsity from the first step: shifts the LM-head bias so that the basic representation w (paper
  * eqs. 5–7) starts with about {@code activeTerms} non-zero terms per title instead of half the
- * vocabulary. For each vocabulary term j the bias is lowered by the (1 − a/|V|) quantile of term
- * j's pooled logit over a sample of the catalogue's titles, so that the saturation's relu (eq. 5)
- * zeroes term j for all but a fraction a/|V| of titles. Training (InfoNCE and FLOPS, eqs. 12–13)
- * then moves terms in and out from a sparse start. Literal terms still get weight through the LRN
- * (eq. 9).
+ * vocabulary. Each vocabulary term j's pooled logit is standardised over a sample of the
+ * catalogue's titles (mean μ_j, deviation σ_j), one threshold τ on the standardised logits is found
+ * that leaves a of them positive per title on average, and the bias of term j is lowered by μ_j + τ
+ * σ_j, so that the saturation's relu (eq. 5) zeroes the rest. Training (InfoNCE and FLOPS, eqs.
+ * 12–13) then moves terms in and out from a sparse start. Literal terms still get weight through
+ * the LRN (eq. 9).
  */
 public final class HeadBias {
 
@@ -64,6 +64,16 @@ public final class HeadBias {
     return out;
   }
 
+  private static long countAbove(float[] values, double threshold) {
+    long count = 0;
+    for (float v : values) {
+      if (v > threshold) {
+        count++;
+      }
+    }
+    return count;
+  }
+
   /**
    * Lowers the LM-head bias as described above.
    *
@@ -80,25 +90,44 @@ public final class HeadBias {
     int vocab = model.config().vocabSize();
     int n = sample.size();
     float[] logits = pooledLogits(model, sample);
-    double fraction = Math.min(1.0, (double) activeTerms / vocab);
-    int rank = Math.min(n - 1, Math.max(0, (int) Math.floor(n * (1 - fraction))));
-    float[] shift = new float[vocab];
-    float[] column = new float[n];
-    for (int j = 0; j < vocab; j++) {
-      for (int i = 0; i < n; i++) {
-        column[i] = logits[i * vocab + j];
-      }
-      Arrays.sort(column);
-      shift[j] = column[rank];
-    }
-    long active = 0;
+    // Standardise each term's logit over the sample, then find one threshold on the standardised
+    // values that leaves activeTerms of them positive per title on average.
+    double[] mean = new double[vocab];
+    double[] std = new double[vocab];
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < vocab; j++) {
-        if (logits[i * vocab + j] - shift[j] > 0) {
-          active++;
-        }
+        mean[j] += logits[i * vocab + j] / (double) n;
       }
     }
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < vocab; j++) {
+        double d = logits[i * vocab + j] - mean[j];
+        std[j] += d * d / n;
+      }
+    }
+    for (int j = 0; j < vocab; j++) {
+      std[j] = Math.max(1e-6, Math.sqrt(std[j]));
+      for (int i = 0; i < n; i++) {
+        logits[i * vocab + j] = (float) ((logits[i * vocab + j] - mean[j]) / std[j]);
+      }
+    }
+    long wanted = Math.min((long) n * vocab, (long) activeTerms * n);
+    double low = -50;
+    double high = 50;
+    for (int iteration = 0; iteration < 40; iteration++) {
+      double middle = (low + high) / 2;
+      if (countAbove(logits, middle) > wanted) {
+        low = middle;
+      } else {
+        high = middle;
+      }
+    }
+    double threshold = high;
+    float[] shift = new float[vocab];
+    for (int j = 0; j < vocab; j++) {
+      shift[j] = (float) (mean[j] + threshold * std[j]);
+    }
+    long active = countAbove(logits, threshold);
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try (NDManager scope = model.parameters().manager().newSubManager()) {

@@ -12,6 +12,7 @@ import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.training.data.Dataset;
 import dev.prosper.training.eval.Bm25Retriever;
 import dev.prosper.training.eval.DenseRetriever;
+import dev.prosper.training.eval.Fusion;
 import dev.prosper.training.eval.QuerySetOptions;
 import dev.prosper.training.eval.RankingMetrics;
 import dev.prosper.training.eval.Retriever;
@@ -82,11 +83,13 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(
       names = "--document-top-k",
+      split = ",",
       description =
           "Index documents with at most this many terms (0: as served, each artefact's"
               + " document_top_k; a model trained without a window keeps every positive term"
-              + " unless capped).")
-  int documentTopK = 0;
+              + " unless capped). Several values (e.g. 0,64,32,16) give one row each: index-time"
+              + " pruning of one encoding of the products, largest first.")
+  List<Integer> documentTopK = List.of(0);
 
   @Option(names = "--device", description = "auto, cpu or gpu.")
   String device = "auto";
@@ -97,6 +100,27 @@ public final class EvaluateCommand implements Callable<Integer> {
           "Paired randomisation test of every row against the strongest lexical baseline in the"
               + " run (BM25 english, else BM25 standard): sign flips per metric (0: no test).")
   int permutations = 10_000;
+
+  @Option(
+      names = "--hybrid",
+      description =
+          "Also evaluate the first model fused with BM25 (english analyzer): linear fusion"
+              + " BM25 + w * PROSPER with w chosen by MRR@10 on --hybrid-validation-queries"
+              + " training-side queries (the weight of a `bool` query's prosper_sparse clause on"
+              + " the node), and reciprocal rank fusion (k 60).")
+  boolean hybrid;
+
+  @Option(
+      names = "--hybrid-weights",
+      split = ",",
+      description = "Weights w tried for the linear fusion.")
+  List<Double> hybridWeights = List.of(0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0);
+
+  @Option(
+      names = "--hybrid-validation-queries",
+      description =
+          "Training-side queries (outside --holdout-percent) that choose the fusion weight.")
+  int hybridValidationQueries = 500;
 
   /** Per-query metric values of every row, for the significance test. */
   private final Map<String, Map<String, double[]>> perQuery = new LinkedHashMap<>();
@@ -128,7 +152,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         backboneName = manifest.training().path("options").path("backbone").asText(null);
       }
       try (ProsperModel loaded = Artefact.load(model.getValue(), dev)) {
-        sparse(model.getKey(), loaded, dataset, texts, judgements, results);
+        SparseRetriever retriever =
+            sparse(model.getKey(), loaded, dataset, texts, judgements, results);
+        if (hybrid && model.getKey().equals(models.keySet().iterator().next())) {
+          hybrid(model.getKey(), loaded, retriever, dataset, texts, judgements, results);
+        }
       }
     }
     for (String baseline : baselines) {
@@ -191,8 +219,77 @@ public final class EvaluateCommand implements Callable<Integer> {
         : "last-token pooling";
   }
 
+  /** The fusion rows of a model with BM25 (english analyzer), see {@link Fusion}. */
+  private void hybrid(
+      String name,
+      ProsperModel model,
+      SparseRetriever retriever,
+      Dataset dataset,
+      List<String> texts,
+      List<Map<String, Double>> judgements,
+      Map<String, Map<String, Double>> results)
+      throws IOException {
+    if (hybridWeights.isEmpty() || hybridWeights.stream().anyMatch(w -> !(w > 0))) {
+      throw new IllegalArgumentException("[--hybrid-weights] must be positive numbers");
+    }
+    retriever.useQueryTopK(model.head().queryTopK());
+    QuerySetOptions.QuerySet validation =
+        querySet.trainingSide(hybridValidationQueries, 42, dataset.products());
+    if (validation.texts().isEmpty()) {
+      throw new IllegalArgumentException(
+          "[--hybrid] needs training-side queries with a positive to choose the weight; there"
+              + " are none outside --holdout-percent");
+    }
+    try (Bm25Retriever bm25 = new Bm25Retriever(dataset.products(), new EnglishAnalyzer())) {
+      var lexical = bm25.searchScored(validation.texts(), 1000);
+      var sparse = retriever.searchScored(validation.texts(), 1000);
+      double bestWeight = hybridWeights.get(0);
+      double bestMrr = -1;
+      for (double w : hybridWeights) {
+        double mrr =
+            RankingMetrics.compute(
+                    Fusion.ids(Fusion.linearAll(lexical, sparse, w, 1000)),
+                    validation.judgements(),
+                    querySet.minGrade)
+                .get("MRR@10");
+        System.err.printf(
+            Locale.ROOT,
+            "hybrid weight %.2f: validation MRR@10 %.4f on %d training-side queries%n",
+            w,
+            mrr,
+            validation.texts().size());
+        if (mrr > bestMrr) {
+          bestMrr = mrr;
+          bestWeight = w;
+        }
+      }
+      lexical = bm25.searchScored(texts, 1000);
+      sparse = retriever.searchScored(texts, 1000);
+      String linear =
+          String.format(
+              Locale.ROOT,
+              "hybrid: BM25 + %s x %s (weight from %d validation queries)",
+              trim(bestWeight),
+              name,
+              validation.texts().size());
+      results.put(
+          linear,
+          rankingMetrics(
+              linear, Fusion.ids(Fusion.linearAll(lexical, sparse, bestWeight, 1000)), judgements));
+      String rrf = "hybrid: reciprocal rank fusion of BM25 and " + name;
+      results.put(
+          rrf,
+          rankingMetrics(
+              rrf, Fusion.ids(Fusion.reciprocalRankAll(lexical, sparse, 1000)), judgements));
+    }
+  }
+
+  private static String trim(double value) {
+    return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+  }
+
   /** One row per requested query top-k, from one encoding of the products. */
-  private void sparse(
+  private SparseRetriever sparse(
       String name,
       ProsperModel model,
       Dataset dataset,
@@ -201,29 +298,60 @@ public final class EvaluateCommand implements Callable<Integer> {
       Map<String, Map<String, Double>> results) {
     model.setBatchSize(64);
     List<Integer> sizes = queryTopK.isEmpty() ? List.of(model.head().queryTopK()) : queryTopK;
+    List<Integer> documentSizes = documentTopK.isEmpty() ? List.of(0) : documentTopK;
+    for (int k : documentSizes) {
+      if (k < 0) {
+        throw new IllegalArgumentException("[--document-top-k] must be 0 or positive, got " + k);
+      }
+    }
+    // The first encoding keeps the most terms any row needs; the others prune it.
+    int widest =
+        documentSizes.contains(0)
+            ? 0
+            : documentSizes.stream().mapToInt(Integer::intValue).max().orElse(0);
     SparseRetriever retriever;
     try (ProgressBar bar = bar("encode products", dataset.products().size())) {
-      retriever =
-          new SparseRetriever(model, dataset.products(), sizes.get(0), documentTopK, bar::stepBy);
+      retriever = new SparseRetriever(model, dataset.products(), sizes.get(0), widest, bar::stepBy);
     }
-    for (int k : sizes) {
-      if (k < 0) {
-        throw new IllegalArgumentException("[--query-top-k] must be 0 or positive, got " + k);
+    for (int documentK : documentSizes) {
+      if (documentK > 0 && documentK != widest) {
+        retriever.pruneDocuments(documentK);
       }
-      retriever.useQueryTopK(k);
-      String row = sizes.size() == 1 ? name : name + " (query top-k " + (k == 0 ? "k_q" : k) + ")";
-      results.put(row, evaluate(row, retriever, texts, judgements));
+      for (int k : sizes) {
+        if (k < 0) {
+          throw new IllegalArgumentException("[--query-top-k] must be 0 or positive, got " + k);
+        }
+        retriever.useQueryTopK(k);
+        List<String> labels = new ArrayList<>();
+        if (sizes.size() > 1) {
+          labels.add("query top-k " + (k == 0 ? "k_q" : k));
+        }
+        if (documentSizes.size() > 1) {
+          labels.add("document top-k " + (documentK == 0 ? "as served" : documentK));
+        }
+        String row = labels.isEmpty() ? name : name + " (" + String.join(", ", labels) + ")";
+        results.put(row, evaluate(row, retriever, texts, judgements));
+      }
     }
+    if (documentSizes.size() > 1) {
+      retriever.pruneDocuments(Integer.MAX_VALUE);
+    }
+    return retriever;
   }
 
   private Map<String, Double> evaluate(
       String row, Retriever retriever, List<String> texts, List<Map<String, Double>> judgements) {
-    List<List<String>> rankings = retriever.search(texts, 1000);
-    Map<String, double[]> values = RankingMetrics.perQuery(rankings, judgements, querySet.minGrade);
-    perQuery.put(row, values);
-    Map<String, Double> metrics = new LinkedHashMap<>(RankingMetrics.means(values));
+    Map<String, Double> metrics =
+        new LinkedHashMap<>(rankingMetrics(row, retriever.search(texts, 1000), judgements));
     metrics.putAll(retriever.statistics());
     return metrics;
+  }
+
+  private Map<String, Double> rankingMetrics(
+      String row, List<List<String>> rankings, List<Map<String, Double>> judgements) {
+    Map<String, double[]> values = RankingMetrics.perQuery(rankings, judgements, querySet.minGrade);
+    perQuery.put(row, values);
+    return RankingMetrics.means(values);
   }
 
   /**
@@ -288,6 +416,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       md.append(RankingMetrics.markdownTable(pValues, RankingMetrics.NAMES));
     }
     Files.writeString(output.resolve("report.md"), md);
+    dev.prosper.training.eval.SparsityCharts.write(results, reference, output);
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode json = mapper.createObjectNode();
     json.put("queries", queries);

@@ -53,8 +53,8 @@ public final class Bm25Retriever implements Retriever, AutoCloseable {
   }
 
   @Override
-  public List<List<String>> search(List<String> queries, int k) {
-    List<List<String>> results = new ArrayList<>(queries.size());
+  public List<List<Scored>> searchScored(List<String> queries, int k) {
+    List<List<Scored>> results = new ArrayList<>(queries.size());
     try {
       for (String text : queries) {
         BooleanQuery.Builder query = new BooleanQuery.Builder();
@@ -67,9 +67,9 @@ public final class Bm25Retriever implements Retriever, AutoCloseable {
           }
           tokens.end();
         }
-        List<String> ranking = new ArrayList<>();
+        List<Scored> ranking = new ArrayList<>();
         for (ScoreDoc hit : searcher.search(query.build(), k).scoreDocs) {
-          ranking.add(searcher.storedFields().document(hit.doc).get("id"));
+          ranking.add(new Scored(searcher.storedFields().document(hit.doc).get("id"), hit.score));
         }
         results.add(ranking);
       }

@@ -31,13 +31,13 @@ public final class DenseRetriever implements Retriever {
   }
 
   @Override
-  public List<List<String>> search(List<String> queries, int k) {
+  public List<List<Scored>> searchScored(List<String> queries, int k) {
     float[][] embedded = model.denseEmbeddings(queries);
     int[] all = new int[documents.length];
     for (int i = 0; i < all.length; i++) {
       all[i] = i;
     }
-    List<List<String>> results = new ArrayList<>(queries.size());
+    List<List<Scored>> results = new ArrayList<>(queries.size());
     float[] scores = new float[documents.length];
     for (float[] query : embedded) {
       for (int d = 0; d < documents.length; d++) {
@@ -48,7 +48,7 @@ public final class DenseRetriever implements Retriever {
         }
         scores[d] = sum;
       }
-      results.add(TopK.ids(TopK.best(scores, all, all.length, k), ids));
+      results.add(TopK.scored(TopK.best(scores, all, all.length, k), scores, ids));
     }
     return results;
   }

@@ -39,6 +39,25 @@ public final class QuerySetOptions {
   public record QuerySet(
       Dataset dataset, List<String> texts, List<Map<String, Double>> judgements) {}
 
+  /**
+   * Queries from the training side of the hold-out split (never the evaluated ones), for choosing a
+   * setting such as a fusion weight: {@code count} of them with a positive, drawn with the seed,
+   * over the given products.
+   */
+  public QuerySet trainingSide(int count, long seed, Map<String, String> products)
+      throws IOException {
+    Dataset training = Dataset.read(data, split).trainingSplit(holdoutPercent);
+    List<String> queryIds = new ArrayList<>(training.queriesWithPositives(minGrade));
+    java.util.Collections.shuffle(queryIds, new java.util.Random(seed));
+    queryIds = queryIds.subList(0, Math.min(count, queryIds.size()));
+    Dataset dataset =
+        new Dataset(products, training.queries(), training.qrels(), training.description());
+    return new QuerySet(
+        dataset,
+        queryIds.stream().map(dataset.queries()::get).toList(),
+        queryIds.stream().map(q -> dataset.qrels().get(q)).toList());
+  }
+
   public QuerySet load() throws IOException {
     Dataset full = Dataset.read(data, split).heldOutSplit(holdoutPercent);
     List<String> queryIds = new ArrayList<>(full.queriesWithPositives(minGrade));

@@ -21,9 +21,10 @@ public final class SparseRetriever implements Retriever {
   private final ProsperModel model;
   private int queryTopK;
   private final List<String> ids;
-  private final int[][] postingsDocs;
-  private final float[][] postingsWeights;
-  private final double meanDocumentTerms;
+  private final List<EncodedText> encoded;
+  private int[][] postingsDocs;
+  private float[][] postingsWeights;
+  private double meanDocumentTerms;
   private double queryTerms;
   private double overlap;
   private int queries;
@@ -56,9 +57,7 @@ public final class SparseRetriever implements Retriever {
             : model.head().servedTopK(Mode.DOCUMENT);
     this.ids = new ArrayList<>(products.keySet());
     List<String> titles = new ArrayList<>(products.values());
-    int vocab = model.config().vocabSize();
-    int[] df = new int[vocab];
-    List<EncodedText> encoded = new ArrayList<>(titles.size());
+    encoded = new ArrayList<>(titles.size());
     for (int start = 0; start < titles.size(); start += CHUNK) {
       List<String> chunk = titles.subList(start, Math.min(titles.size(), start + CHUNK));
       encoded.addAll(model.encode(chunk, Mode.DOCUMENT, documentK));
@@ -66,12 +65,32 @@ public final class SparseRetriever implements Retriever {
         progress.accept(chunk.size());
       }
     }
+    index(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Re-indexes the encoded products keeping each one's {@code topK} largest weights (index-time
+   * pruning of the same encoding; at most what the constructor kept).
+   */
+  public void pruneDocuments(int topK) {
+    if (topK < 1) {
+      throw new IllegalArgumentException("[--document-top-k] must be at least 1, got " + topK);
+    }
+    index(topK);
+  }
+
+  /** Builds the inverted index from each product's first {@code topK} terms (heaviest first). */
+  private void index(int topK) {
+    int vocab = model.config().vocabSize();
+    int[] df = new int[vocab];
     long totalTerms = 0;
     for (EncodedText text : encoded) {
-      for (EncodedText.Term term : text.terms()) {
-        df[term.id()]++;
+      List<EncodedText.Term> terms = text.terms();
+      int kept = Math.min(topK, terms.size());
+      for (int i = 0; i < kept; i++) {
+        df[terms.get(i).id()]++;
       }
-      totalTerms += text.size();
+      totalTerms += kept;
     }
     meanDocumentTerms = encoded.isEmpty() ? 0 : (double) totalTerms / encoded.size();
     postingsDocs = new int[vocab][];
@@ -86,8 +105,17 @@ public final class SparseRetriever implements Retriever {
         normalization == HeadConfig.Normalization.BOTH_L2
             || normalization == HeadConfig.Normalization.DOC_L2;
     for (int d = 0; d < encoded.size(); d++) {
-      double norm = docL2 ? encoded.get(d).toSparseVector().l2Norm() : 1;
-      for (EncodedText.Term term : encoded.get(d).terms()) {
+      List<EncodedText.Term> terms = encoded.get(d).terms();
+      List<EncodedText.Term> kept = terms.subList(0, Math.min(topK, terms.size()));
+      double norm = 1;
+      if (docL2) {
+        double squares = 0;
+        for (EncodedText.Term term : kept) {
+          squares += (double) term.weight() * term.weight();
+        }
+        norm = Math.max(1e-12, Math.sqrt(squares));
+      }
+      for (EncodedText.Term term : kept) {
         int t = term.id();
         postingsDocs[t][fill[t]] = d;
         postingsWeights[t][fill[t]++] = (float) (term.weight() / norm);
@@ -107,12 +135,12 @@ public final class SparseRetriever implements Retriever {
   }
 
   @Override
-  public List<List<String>> search(List<String> texts, int k) {
+  public List<List<Scored>> searchScored(List<String> texts, int k) {
     List<EncodedText> encoded = model.encode(texts, Mode.QUERY, queryTopK);
     float[] scores = new float[ids.size()];
     int[] touched = new int[ids.size()];
     boolean[] seen = new boolean[ids.size()];
-    List<List<String>> results = new ArrayList<>(texts.size());
+    List<List<Scored>> results = new ArrayList<>(texts.size());
     for (EncodedText query : encoded) {
       double norm = queryNorm(query);
       int count = 0;
@@ -132,7 +160,7 @@ public final class SparseRetriever implements Retriever {
       }
       queryTerms += query.size();
       queries++;
-      results.add(TopK.ids(TopK.best(scores, touched, count, k), ids));
+      results.add(TopK.scored(TopK.best(scores, touched, count, k), scores, ids));
       for (int i = 0; i < count; i++) {
         scores[touched[i]] = 0;
         seen[touched[i]] = false;

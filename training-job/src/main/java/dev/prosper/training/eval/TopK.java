@@ -35,6 +35,14 @@ final class TopK {
     return out;
   }
 
+  static List<Retriever.Scored> scored(int[] docs, float[] scores, List<String> ids) {
+    List<Retriever.Scored> out = new ArrayList<>(docs.length);
+    for (int doc : docs) {
+      out.add(new Retriever.Scored(ids.get(doc), scores[doc]));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
   static List<String> ids(int[] docs, List<String> ids) {
     List<String> out = new ArrayList<>(docs.length);
     for (int doc : docs) {

@@ -84,6 +84,14 @@ public final class NodeBenchmark implements Callable<Integer> {
               + " (for the ingest/raw throughput ratio); omit to skip.")
   Path artefact;
 
+  @Option(
+      names = "--hybrid-weight",
+      description =
+          "Boost of the prosper_sparse clause in the hybrid query, a bool of a BM25 match and"
+              + " prosper_sparse (query_text) should clauses (evaluate --hybrid chooses it; 0: no"
+              + " hybrid row).")
+  double hybridWeight = 1.0;
+
   @Option(names = "--raw-sample", description = "Titles encoded for the raw throughput.")
   int rawSample = 2048;
 
@@ -103,6 +111,10 @@ public final class NodeBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!(hybridWeight >= 0) || Double.isInfinite(hybridWeight)) {
+      throw new IllegalArgumentException(
+          "[--hybrid-weight] must be 0 (no hybrid) or a positive number, got " + hybridWeight);
+    }
     client = new NodeClient(node.url);
     String url = node.url;
     String modelId = node.modelId;
@@ -163,6 +175,12 @@ public final class NodeBenchmark implements Callable<Integer> {
     quality.put(
         "BM25 (match, english analyzer)",
         RankingMetrics.compute(rankings(texts, this::bm25Body, "bm25"), judgements, minGrade));
+    if (hybridWeight > 0) {
+      quality.put(
+          hybridLabel(),
+          RankingMetrics.compute(
+              rankings(texts, this::hybridBody, "hybrid"), judgements, minGrade));
+    }
     report.set("quality", JSON.valueToTree(quality));
     write(report, quality, latencies);
     return 0;
@@ -273,6 +291,26 @@ public final class NodeBenchmark implements Callable<Integer> {
     return "{\"query\":{\"match\":{\"title\":" + JSON.writeValueAsString(text) + "}}}";
   }
 
+  private String hybridLabel() {
+    return String.format(
+        Locale.ROOT, "hybrid (bool: match + prosper_sparse boost %s)", hybridWeight);
+  }
+
+  /** BM25 + w x PROSPER on the node: a bool of the two clauses, the PROSPER one boosted. */
+  private String hybridBody(String text) throws IOException {
+    String quoted = JSON.writeValueAsString(text);
+    return "{\"query\":{\"bool\":{\"should\":[{\"match\":{\"title\":"
+        + quoted
+        + "}},{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
+        + quoted
+        + ",\"model_id\":"
+        + JSON.writeValueAsString(node.modelId)
+        + topK()
+        + ",\"boost\":"
+        + hybridWeight
+        + "}}}]}}}";
+  }
+
   /** The encoded query of each text, as a query_tokens search body (encoded once, not timed). */
   private List<String> queryTokenBodies(List<String> texts) throws IOException {
     List<String> bodies = new ArrayList<>(texts.size());
@@ -306,19 +344,27 @@ public final class NodeBenchmark implements Callable<Integer> {
     String of(String text) throws IOException;
   }
 
-  /** Client-side latency of a top-10 search, the three query types interleaved per query. */
+  /** Client-side latency of a top-10 search, the query types interleaved per query. */
   private Map<String, List<Double>> latencies(List<String> texts, List<String> tokenBodies)
       throws IOException {
     Map<String, List<Double>> latencies = new LinkedHashMap<>();
     latencies.put("prosper_sparse query_text", new ArrayList<>());
     latencies.put("prosper_sparse query_tokens", new ArrayList<>());
     latencies.put("BM25 match", new ArrayList<>());
+    if (hybridWeight > 0) {
+      latencies.put("hybrid bool (match + prosper_sparse query_text)", new ArrayList<>());
+    }
     String search = "/" + index + "/_search?size=10&_source=false&request_cache=false";
     int warmUp = Math.min(20, texts.size());
     try (ProgressBar bar = Progress.bar("latency", texts.size() + warmUp, System.err)) {
       for (int i = -warmUp; i < texts.size(); i++) {
         int q = i < 0 ? i + warmUp : i;
-        String[] bodies = {prosperBody(texts.get(q)), tokenBodies.get(q), bm25Body(texts.get(q))};
+        String[] bodies = {
+          prosperBody(texts.get(q)),
+          tokenBodies.get(q),
+          bm25Body(texts.get(q)),
+          hybridWeight > 0 ? hybridBody(texts.get(q)) : null
+        };
         int type = 0;
         for (List<Double> values : latencies.values()) {
           long start = System.nanoTime();

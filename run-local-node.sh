@@ -31,17 +31,27 @@ fi
 source scripts/find-jdk.sh
 JOB=("$JAVA_HOME/bin/java" -Xmx4g -Dai.djl.offline=true -jar "$ROOT/training-job/target/training-job.jar")
 
-echo "==> 1/6 Building the plugin and the training job (mvn package, tests skipped)"
-mvn -B -ntp -q -DskipTests package
+echo "==> 1/6 Building the plugin and the training job (mvn package, tests skipped; a few minutes the first time)"
+# One line per module built instead of Maven's whole log (kept in local-node/build.log).
+mkdir -p "$LOCAL"
+if ! mvn -B -ntp -DskipTests package </dev/null 2>&1 | tee "$LOCAL/build.log" |
+  grep --line-buffered -E '^\[INFO\] (Building [A-Z]|BUILD (SUCCESS|FAILURE))' | sed -u 's/^\[INFO\] /    /'; then
+  grep -E '^\[ERROR\]' "$LOCAL/build.log" | head -20 >&2
+  echo "build failed; the whole log is $LOCAL/build.log" >&2
+  exit 1
+fi
 
 if [[ -f "$MODEL_DIR/prosper.json" ]]; then
   echo "==> 2/6 Default model: reusing $MODEL_DIR"
 else
   echo "==> 2/6 Default model: generating the sample catalogue and training (a few minutes, once)"
   [[ -f "$CATALOGUE/products.tsv" ]] || "${JOB[@]}" sample-data --output "$CATALOGUE"
-  # Positives are the exact matches (grade 3); grade 1-2 products share only a type or a brand.
+  # Positives are the exact matches (grade 3); grade 1-2 products share only a type or a brand,
+  # and are the hard negatives. A sparse start and documents pruned to 64 terms keep the index
+  # small; punctuation carries no weight (the default --terms alphanumeric).
   "${JOB[@]}" train --data "$CATALOGUE" --output "$LOCAL/training" --backbone minilm-l6 \
-    --min-grade 3 --epochs 3 --validation-corpus 3000 --resume
+    --min-grade 3 --epochs 1 --hard-negatives 1 --initial-active-terms 64 --document-top-k 64 \
+    --validation-queries 300 --validation-corpus 3000 --resume
   mkdir -p "$(dirname "$MODEL_DIR")"
   rm -rf "$MODEL_DIR.tmp" && cp -r "$LOCAL/training/artefact" "$MODEL_DIR.tmp" && mv "$MODEL_DIR.tmp" "$MODEL_DIR"
 fi

@@ -36,13 +36,15 @@ final class Charts {
         "loss");
     save(
         chart(
-            "Active terms (after the window)",
+            "Active terms (after the window: active; before it: nonzero)",
             "step",
             "terms",
             header,
             rows,
             "active_q",
-            "active_d"),
+            "active_d",
+            "nonzero_q",
+            "nonzero_d"),
         directory,
         "sparsity");
     XYChart chart =
@@ -84,6 +86,9 @@ final class Charts {
     int step = header.indexOf("step");
     for (String name : series) {
       int column = header.indexOf(name);
+      if (column < 0) {
+        continue; // a metrics.csv from an older version
+      }
       double[] xs = new double[rows.size()];
       double[] ys = new double[rows.size()];
       for (int i = 0; i < rows.size(); i++) {

@@ -54,7 +54,7 @@ public final class Trainer {
   static final int MAX_SKIPPED_IN_A_ROW = 20;
   static final int[] DOCUMENT_WINDOWS = {512, 256, 128};
   static final String METRICS_HEADER =
-      "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d,seconds_forward_backward,seconds_update";
+      "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d,seconds_forward_backward,seconds_update,nonzero_q,nonzero_d";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -359,7 +359,7 @@ public final class Trainer {
               metricsFile,
               String.format(
                   Locale.ROOT,
-                  "%d,%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.4f,%.1f,%.1f,%d,%d,%.3f,%.3f%n",
+                  "%d,%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.4f,%.1f,%.1f,%d,%d,%.3f,%.3f,%.1f,%.1f%n",
                   epoch + 1,
                   step + 1,
                   figures.loss(),
@@ -375,7 +375,9 @@ public final class Trainer {
                   queryWindow,
                   documentWindow,
                   (t1 - t0) / 1e9,
-                  (t2 - t1) / 1e9),
+                  (t2 - t1) / 1e9,
+                  mean(figures.queryNonZeros()),
+                  mean(figures.documentNonZeros())),
               java.nio.file.StandardOpenOption.APPEND);
           if (head.lfw() == HeadConfig.Lfw.DYNAMIC) {
             queryWindow = shrink(queryWindow, QUERY_WINDOWS, figures.queryNonZeros());

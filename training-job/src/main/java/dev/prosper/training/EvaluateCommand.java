@@ -86,8 +86,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       split = ",",
       description =
           "Index documents with at most this many terms (0: as served, each artefact's"
-              + " document_top_k; a model trained without a window keeps every positive term"
-              + " unless capped). Several values (e.g. 0,64,32,16) give one row each: index-time"
+              + " document_top_k, which is k_d unless it was trained with --document-top-k)."
+              + " Several values (e.g. 0,64,32,16) give one row each: index-time"
               + " pruning of one encoding of the products, largest first.")
   List<Integer> documentTopK = List.of(0);
 
@@ -105,9 +105,9 @@ public final class EvaluateCommand implements Callable<Integer> {
       names = "--hybrid",
       description =
           "Also evaluate the first model fused with BM25 (english analyzer): linear fusion"
-              + " BM25 + w * PROSPER with w chosen by MRR@10 on --hybrid-validation-queries"
-              + " training-side queries (the weight of a `bool` query's prosper_sparse clause on"
-              + " the node), and reciprocal rank fusion (k 60).")
+              + " BM25 + w * PROSPER with w chosen by MRR@10 on the model's own validation queries"
+              + " (held out from its training; needs --holdout-percent) — the weight of a `bool`"
+              + " query's prosper_sparse clause on the node — and reciprocal rank fusion (k 60).")
   boolean hybrid;
 
   @Option(
@@ -115,12 +115,6 @@ public final class EvaluateCommand implements Callable<Integer> {
       split = ",",
       description = "Weights w tried for the linear fusion.")
   List<Double> hybridWeights = List.of(0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0);
-
-  @Option(
-      names = "--hybrid-validation-queries",
-      description =
-          "Training-side queries (outside --holdout-percent) that choose the fusion weight.")
-  int hybridValidationQueries = 500;
 
   /** Per-query metric values of every row, for the significance test. */
   private final Map<String, Map<String, double[]>> perQuery = new LinkedHashMap<>();
@@ -155,7 +149,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         SparseRetriever retriever =
             sparse(model.getKey(), loaded, dataset, texts, judgements, results);
         if (hybrid && model.getKey().equals(models.keySet().iterator().next())) {
-          hybrid(model.getKey(), loaded, retriever, dataset, texts, judgements, results);
+          hybrid(model.getKey(), manifest, loaded, retriever, dataset, texts, judgements, results);
         }
       }
     }
@@ -222,6 +216,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   /** The fusion rows of a model with BM25 (english analyzer), see {@link Fusion}. */
   private void hybrid(
       String name,
+      Artefact.Manifest manifest,
       ProsperModel model,
       SparseRetriever retriever,
       Dataset dataset,
@@ -233,8 +228,17 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("[--hybrid-weights] must be positive numbers");
     }
     retriever.useQueryTopK(model.head().queryTopK());
+    // The queries the trainer held out for validation (never trained on, never evaluated here):
+    // same seed and count as the run recorded in the artefact.
+    var trained = manifest.training().path("options");
+    long seed = trained.path("seed").asLong(42);
+    int count = trained.path("validation_queries").asInt(500);
     QuerySetOptions.QuerySet validation =
-        querySet.trainingSide(hybridValidationQueries, 42, dataset.products());
+        querySet.trainingSide(
+            training ->
+                dev.prosper.training.train.Trainer.validationQueries(
+                    training, querySet.minGrade, count, seed),
+            dataset.products());
     if (validation.texts().isEmpty()) {
       throw new IllegalArgumentException(
           "[--hybrid] needs training-side queries with a positive to choose the weight; there"
@@ -299,24 +303,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     model.setBatchSize(64);
     List<Integer> sizes = queryTopK.isEmpty() ? List.of(model.head().queryTopK()) : queryTopK;
     List<Integer> documentSizes = documentTopK.isEmpty() ? List.of(0) : documentTopK;
+    int served = model.head().servedTopK(dev.prosper.encoder.model.Mode.DOCUMENT);
+    int widest = served;
     for (int k : documentSizes) {
       if (k < 0) {
         throw new IllegalArgumentException("[--document-top-k] must be 0 or positive, got " + k);
       }
+      widest = Math.max(widest, k);
     }
-    // The first encoding keeps the most terms any row needs; the others prune it.
-    int widest =
-        documentSizes.contains(0)
-            ? 0
-            : documentSizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+    // One encoding keeps the most terms any row needs; every row prunes it to its own size.
     SparseRetriever retriever;
     try (ProgressBar bar = bar("encode products", dataset.products().size())) {
       retriever = new SparseRetriever(model, dataset.products(), sizes.get(0), widest, bar::stepBy);
     }
     for (int documentK : documentSizes) {
-      if (documentK > 0 && documentK != widest) {
-        retriever.pruneDocuments(documentK);
-      }
+      retriever.pruneDocuments(documentK == 0 ? served : documentK);
       for (int k : sizes) {
         if (k < 0) {
           throw new IllegalArgumentException("[--query-top-k] must be 0 or positive, got " + k);
@@ -333,9 +334,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         results.put(row, evaluate(row, retriever, texts, judgements));
       }
     }
-    if (documentSizes.size() > 1) {
-      retriever.pruneDocuments(Integer.MAX_VALUE);
-    }
+    retriever.pruneDocuments(served);
     return retriever;
   }
 

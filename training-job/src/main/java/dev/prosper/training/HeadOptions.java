@@ -47,6 +47,13 @@ public final class HeadOptions {
   int documentTopK = 0;
 
   public HeadConfig toHeadConfig() {
+    if (documentTopK < 0 || documentTopK > kd) {
+      throw new IllegalArgumentException(
+          "[--document-top-k] must be 0 (the window) or between 1 and --k-d ("
+              + kd
+              + "), got "
+              + documentTopK);
+    }
     return new HeadConfig(
         HeadConfig.Pooling.of(pooling),
         HeadConfig.Lrn.of(lrn),

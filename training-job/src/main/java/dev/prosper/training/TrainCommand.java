@@ -107,14 +107,17 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--hard-negative-depth",
-      description = "BM25 (english analyzer) results mined per query for hard negatives.")
+      description =
+          "BM25 (english analyzer) results mined per logged query for hard negatives (0: judged"
+              + " negatives only).")
   int hardNegativeDepth = 50;
 
   @Option(
       names = "--mlm-steps",
       description =
           "Vocabulary-head warm-up: batches of masked-token prediction on the product titles"
-              + " (no labels) before the contrastive stage; writes OUTPUT/warmup/artefact (0:"
+              + " (no labels) before the contrastive stage, training the backbone and its tied"
+              + " head (the LRN layer stays as initialised); writes OUTPUT/warmup/artefact (0:"
               + " none).")
   int mlmSteps = 0;
 

@@ -153,6 +153,11 @@ public final class ProsperModel implements AutoCloseable {
     return head;
   }
 
+  /** Whether a vocabulary id can carry weight (not special, has a string, admitted by terms). */
+  public boolean isTerm(int id) {
+    return id >= 0 && id < termMask.length && termMask[id] == 1f;
+  }
+
   public ProsperTokenizer tokenizer() {
     return tokenizer;
   }

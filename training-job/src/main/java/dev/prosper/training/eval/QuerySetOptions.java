@@ -40,22 +40,28 @@ public final class QuerySetOptions {
       Dataset dataset, List<String> texts, List<Map<String, Double>> judgements) {}
 
   /**
-   * Queries from the training side of the hold-out split (never the evaluated ones), for choosing a
-   * setting such as a fusion weight: {@code count} of them with a positive, drawn with the seed,
-   * over the given products.
+   * The queries of a held-out evaluation's other side (what {@code train --holdout-percent} trained
+   * and validated on), over the given products.
+   *
+   * @param queryIds ids among the training side's queries
+   * @throws IllegalArgumentException without a hold-out (the two sides would be the same queries)
    */
-  public QuerySet trainingSide(int count, long seed, Map<String, String> products)
+  public QuerySet trainingSide(
+      java.util.function.Function<Dataset, List<String>> queryIds, Map<String, String> products)
       throws IOException {
+    if (holdoutPercent <= 0) {
+      throw new IllegalArgumentException(
+          "[--holdout-percent] is needed: a setting is chosen on queries outside the evaluated"
+              + " ones");
+    }
     Dataset training = Dataset.read(data, split).trainingSplit(holdoutPercent);
-    List<String> queryIds = new ArrayList<>(training.queriesWithPositives(minGrade));
-    java.util.Collections.shuffle(queryIds, new java.util.Random(seed));
-    queryIds = queryIds.subList(0, Math.min(count, queryIds.size()));
+    List<String> ids = queryIds.apply(training);
     Dataset dataset =
         new Dataset(products, training.queries(), training.qrels(), training.description());
     return new QuerySet(
         dataset,
-        queryIds.stream().map(dataset.queries()::get).toList(),
-        queryIds.stream().map(q -> dataset.qrels().get(q)).toList());
+        ids.stream().map(dataset.queries()::get).toList(),
+        ids.stream().map(q -> dataset.qrels().get(q)).toList());
   }
 
   public QuerySet load() throws IOException {

@@ -133,15 +133,22 @@ public final class Batches {
 
   /**
    * The documents of a batch in score-matrix column order: each pair's positive, then every pair's
-   * hard negatives in pair order.
+   * hard negatives in pair order, each title once (a negative that is already a column, another
+   * pair's positive or negative, is not added again).
    */
   public static List<String> documents(List<Pair> batch) {
     List<String> documents = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     for (Pair pair : batch) {
       documents.add(pair.title());
+      seen.add(pair.title());
     }
     for (Pair pair : batch) {
-      documents.addAll(pair.negatives());
+      for (String negative : pair.negatives()) {
+        if (seen.add(negative)) {
+          documents.add(negative);
+        }
+      }
     }
     return documents;
   }

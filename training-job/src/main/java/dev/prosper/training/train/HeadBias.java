@@ -107,8 +107,12 @@ public final class HeadBias {
     }
     for (int j = 0; j < vocab; j++) {
       std[j] = Math.max(1e-6, Math.sqrt(std[j]));
+      // Ids that can never be terms (special tokens, punctuation under terms=alphanumeric) do not
+      // count towards the target: they sit far below any threshold.
+      boolean term = model.isTerm(j);
       for (int i = 0; i < n; i++) {
-        logits[i * vocab + j] = (float) ((logits[i * vocab + j] - mean[j]) / std[j]);
+        logits[i * vocab + j] =
+            term ? (float) ((logits[i * vocab + j] - mean[j]) / std[j]) : Float.NEGATIVE_INFINITY;
       }
     }
     long wanted = Math.min((long) n * vocab, (long) activeTerms * n);
@@ -125,7 +129,7 @@ public final class HeadBias {
     double threshold = high;
     float[] shift = new float[vocab];
     for (int j = 0; j < vocab; j++) {
-      shift[j] = (float) (mean[j] + threshold * std[j]);
+      shift[j] = model.isTerm(j) ? (float) (mean[j] + threshold * std[j]) : 0f;
     }
     long active = countAbove(logits, threshold);
     boolean gradMode = JniUtils.isGradMode();

@@ -138,6 +138,9 @@ public final class MaskedLmWarmup {
     try {
       for (int start = 0; start < titles.size(); start += 64) {
         Masked masked = mask(titles.subList(start, Math.min(titles.size(), start + 64)), random);
+        if (masked.targets().length == 0) {
+          continue;
+        }
         try (NDManager manager = model.parameters().manager().newSubManager()) {
           sum += loss(manager, masked).getFloat() * masked.targets().length;
           count += masked.targets().length;
@@ -187,6 +190,10 @@ public final class MaskedLmWarmup {
           batch.add(titles.get(random.nextInt(titles.size())));
         }
         Masked masked = mask(batch, random);
+        if (masked.targets().length == 0) {
+          bar.step();
+          continue; // no maskable token in the batch (titles of special tokens only)
+        }
         double value;
         try (NDManager manager = model.parameters().manager().newSubManager();
             GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {

@@ -86,16 +86,19 @@ public final class Trainer {
     Dataset data = Dataset.read(o.data(), o.split()).trainingSplit(o.holdoutPercent());
     List<String> withPositives = data.queriesWithPositives(o.minGrade());
     int withoutPositives = data.queries().size() - withPositives.size();
-    List<String> shuffled = new ArrayList<>(withPositives);
-    Collections.shuffle(shuffled, new Random(o.seed()));
-    int validationCount = Math.min(o.validationQueries(), shuffled.size() / 5);
-    List<String> validation = shuffled.subList(0, validationCount);
-    List<String> training = new ArrayList<>(shuffled.subList(validationCount, shuffled.size()));
+    List<String> validation =
+        validationQueries(data, o.minGrade(), o.validationQueries(), o.seed());
+    List<String> training = new ArrayList<>(withPositives);
+    training.removeAll(new java.util.HashSet<>(validation));
     Collections.sort(training);
+    List<String> realTraining = List.copyOf(training);
     TrainingOptions.Levers levers = o.levers();
     if (levers.pseudoQueries() > 0) {
+      // Never from a product judged for a validation query: validation would see its own answers.
+      Map<String, String> sources = new LinkedHashMap<>(data.products());
+      sources.keySet().removeAll(judgedProducts(data, validation));
       List<PseudoQueries.Query> pseudo =
-          PseudoQueries.generate(data.products(), levers.pseudoQueries(), o.seed() + 3);
+          PseudoQueries.generate(sources, levers.pseudoQueries(), o.seed() + 3);
       data = data.withPseudoQueries(pseudo, o.minGrade());
       for (int i = 1; i <= pseudo.size(); i++) {
         training.add("pseudo-" + i);
@@ -144,7 +147,15 @@ public final class Trainer {
     }
     try (model) {
       return train(
-          model, data, training, validation, validationCorpus, startEpoch, resumeFrom, state);
+          model,
+          data,
+          training,
+          realTraining,
+          validation,
+          validationCorpus,
+          startEpoch,
+          resumeFrom,
+          state);
     }
   }
 
@@ -159,10 +170,7 @@ public final class Trainer {
     if (levers.mlmSteps() == 0 && levers.initialActiveTerms() == 0) {
       return;
     }
-    java.util.Set<String> validationProducts = new java.util.HashSet<>();
-    for (String q : validation) {
-      validationProducts.addAll(data.qrels().getOrDefault(q, Map.of()).keySet());
-    }
+    java.util.Set<String> validationProducts = judgedProducts(data, validation);
     List<String> titles = new ArrayList<>();
     data.products()
         .forEach(
@@ -209,6 +217,26 @@ public final class Trainer {
     }
   }
 
+  /**
+   * The queries a run holds out for validation: {@code count} (at most a fifth) of the training
+   * split's queries with a positive, drawn with the seed. {@code evaluate --hybrid} uses the same
+   * queries to choose a fusion weight.
+   */
+  public static List<String> validationQueries(
+      Dataset trainingSplit, double minGrade, int count, long seed) {
+    List<String> shuffled = new ArrayList<>(trainingSplit.queriesWithPositives(minGrade));
+    Collections.shuffle(shuffled, new Random(seed));
+    return List.copyOf(shuffled.subList(0, Math.min(count, shuffled.size() / 5)));
+  }
+
+  private static java.util.Set<String> judgedProducts(Dataset data, List<String> queries) {
+    java.util.Set<String> products = new java.util.HashSet<>();
+    for (String q : queries) {
+      products.addAll(data.qrels().getOrDefault(q, Map.of()).keySet());
+    }
+    return products;
+  }
+
   /** Every product judged for a validation query, plus random others up to the option's size. */
   private Map<String, String> validationCorpus(Dataset data, List<String> validation) {
     if (options.validationCorpus() <= 0 || options.validationCorpus() >= data.products().size()) {
@@ -240,6 +268,7 @@ public final class Trainer {
       ProsperModel model,
       Dataset data,
       List<String> training,
+      List<String> loggedQueries,
       List<String> validation,
       Map<String, String> validationCorpus,
       int startEpoch,
@@ -253,8 +282,10 @@ public final class Trainer {
     TrainingOptions.Levers levers = o.levers();
     Map<String, List<String>> pools = Map.of();
     if (levers.hardNegatives() > 0) {
+      // Logged queries only: a pseudo-query has one known positive, so BM25's top results for it
+      // are mostly unjudged matches, not negatives.
       HardNegatives.Pools mined =
-          HardNegatives.mine(data, training, o.minGrade(), levers.hardNegativeDepth());
+          HardNegatives.mine(data, loggedQueries, o.minGrade(), levers.hardNegativeDepth());
       pools = mined.pools();
       log.printf(
           Locale.ROOT,

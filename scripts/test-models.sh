@@ -16,7 +16,7 @@ if [[ ! -f "$work/test-model/prosper.json" || "$(cat "$stamp" 2>/dev/null)" != "
   "${java[@]}" sample-data --output "$work/data" --products 400 --queries 150 --seed 7 >/dev/null
   "${java[@]}" train --data "$work/data" --output "$work/run" --backbone minilm-l6 --epochs 1 \
     --batch-size 8 --max-steps-per-epoch 4 --validation-queries 16 --validation-corpus 200 \
-    --query-top-k 16 --document-top-k 40 --seed 7 >"$work/train.log" 2>&1 || { tail -20 "$work/train.log"; exit 1; }
+    --query-top-k 16 --document-top-k 200 --seed 7 >"$work/train.log" 2>&1 || { tail -20 "$work/train.log"; exit 1; }
   cp -r "$work/run/artefact" "$work/test-model"
   cp -r "$work/test-model" "$work/corrupted-model"
   # Overwrite 64 bytes in the middle of the weights: same size, wrong checksum.

@@ -146,10 +146,10 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
             "/_plugins/prosper/models/" + MODEL + "/_encode",
             "{\"mode\":\"query\",\"texts\":" + array + "}");
     for (int i = 0; i < texts.size(); i++) {
-      // The artefact serves documents with its document_top_k (40) and queries with its
-      // query_top_k (16) unless a request says otherwise.
+      // The artefact serves documents with its document_top_k (200 of its 512-term window) and
+      // queries with its query_top_k (16) unless a request says otherwise.
       int documentTerms = document.get("results").get(i).get("terms").size();
-      assertTrue("document terms " + documentTerms, documentTerms > 0 && documentTerms <= 40);
+      assertTrue("document terms " + documentTerms, documentTerms > 0 && documentTerms <= 200);
       assertTrue(query.get("results").get(i).get("terms").size() <= 16);
       assertSameWeights(
           "document " + texts.get(i),

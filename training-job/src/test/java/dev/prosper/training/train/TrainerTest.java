@@ -142,6 +142,68 @@ class TrainerTest {
         assertTrue(p.asDouble() >= 1.0 / 501 && p.asDouble() <= 1.0, row.toString());
       }
     }
+    // Hybrid rows and index-time pruning of one encoding (Figure 4 charts).
+    Path hybrid = directory.resolve("eval-hybrid");
+    evaluate(
+        data,
+        result.artefact(),
+        hybrid,
+        "--holdout-percent",
+        "30",
+        "--hybrid",
+        "--document-top-k",
+        "0,8,4",
+        "--baselines",
+        "bm25-english",
+        "--permutations",
+        "0");
+    var hybridRows =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(hybrid.resolve("report.json").toFile())
+            .path("results");
+    List<String> names = new java.util.ArrayList<>();
+    hybridRows.fieldNames().forEachRemaining(names::add);
+    assertTrue(
+        names.contains("hybrid: reciprocal rank fusion of BM25 and trained"), names.toString());
+    assertTrue(names.stream().anyMatch(n -> n.startsWith("hybrid: BM25 + ")), names.toString());
+    double servedTerms =
+        hybridRows
+            .path("trained (document top-k as served)")
+            .path("mean document terms")
+            .asDouble();
+    double pruned4 =
+        hybridRows.path("trained (document top-k 4)").path("mean document terms").asDouble();
+    double pruned8 =
+        hybridRows.path("trained (document top-k 8)").path("mean document terms").asDouble();
+    assertTrue(pruned4 > 0 && pruned4 <= 4 && pruned4 < pruned8 && pruned8 <= 8, names.toString());
+    assertTrue(servedTerms > pruned8, "as served keeps more terms: " + servedTerms);
+    assertTrue(Files.size(hybrid.resolve("quality-vs-document-terms.png")) > 1000);
+    assertTrue(Files.size(hybrid.resolve("quality-vs-overlap.png")) > 1000);
+    // Without a hold-out the fusion weight would be chosen on the evaluated queries: refused.
+    var refused = new picocli.CommandLine(new dev.prosper.training.EvaluateCommand());
+    java.io.StringWriter refusal = new java.io.StringWriter();
+    refused.setErr(new java.io.PrintWriter(refusal, true));
+    refused.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+    refused.setExecutionExceptionHandler(
+        (e, commandLine, parsed) -> {
+          commandLine.getErr().println(e.getMessage());
+          return 1;
+        });
+    assertEquals(
+        1,
+        refused.execute(
+            "--data",
+            data.toString(),
+            "--min-grade",
+            "3",
+            "--model",
+            "trained=" + result.artefact(),
+            "--hybrid",
+            "--baselines",
+            "none",
+            "--output",
+            directory.resolve("refused").toString()));
+    assertTrue(refusal.toString().contains("[--holdout-percent] is needed"), refusal.toString());
     // Without --query-top-k, queries keep the artefact's served size, as the plugin serves them.
     Path served = directory.resolve("eval-served");
     evaluate(data, result.artefact(), served, "--baselines", "none");

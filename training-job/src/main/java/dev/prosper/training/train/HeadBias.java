@@ -87,6 +87,9 @@ public final class HeadBias {
               + model.config().architecture()
               + " has none");
     }
+    if (sample.isEmpty()) {
+      throw new IllegalArgumentException("--initial-active-terms needs sample titles, got none");
+    }
     int vocab = model.config().vocabSize();
     int n = sample.size();
     float[] logits = pooledLogits(model, sample);

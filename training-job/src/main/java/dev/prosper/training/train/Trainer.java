@@ -96,7 +96,7 @@ public final class Trainer {
     if (levers.pseudoQueries() > 0) {
       // Never from a product judged for a validation query: validation would see its own answers.
       Map<String, String> sources = new LinkedHashMap<>(data.products());
-      sources.keySet().removeAll(judgedProducts(data, validation));
+      sources.keySet().removeAll(positiveProducts(data, validation, o.minGrade()));
       List<PseudoQueries.Query> pseudo =
           PseudoQueries.generate(sources, levers.pseudoQueries(), o.seed() + 3);
       data = data.withPseudoQueries(pseudo, o.minGrade());
@@ -162,7 +162,7 @@ public final class Trainer {
   /**
    * The levers that act on the fresh model before the contrastive stage: the vocabulary-head
    * warm-up (its result is written to {@code OUTPUT/warmup/artefact}) and the sparse bias start.
-   * Titles judged for validation queries are not trained on in the warm-up.
+   * The positives of validation queries are not trained on in the warm-up.
    */
   private void prepareHead(ProsperModel model, Dataset data, List<String> validation)
       throws IOException {
@@ -170,7 +170,9 @@ public final class Trainer {
     if (levers.mlmSteps() == 0 && levers.initialActiveTerms() == 0) {
       return;
     }
-    java.util.Set<String> validationProducts = judgedProducts(data, validation);
+    // The validation queries' positives are not trained on (their titles would be the answers).
+    java.util.Set<String> validationProducts =
+        positiveProducts(data, validation, options.minGrade());
     List<String> titles = new ArrayList<>();
     data.products()
         .forEach(
@@ -179,6 +181,12 @@ public final class Trainer {
                 titles.add(title);
               }
             });
+    if (titles.size() < 10) {
+      throw new IllegalArgumentException(
+          "--mlm-steps and --initial-active-terms need product titles besides the validation"
+              + " queries' positives; there are "
+              + titles.size());
+    }
     Collections.shuffle(titles, new Random(options.seed() + 5));
     int heldOut = Math.min(256, titles.size() / 5);
     List<String> heldOutTitles = titles.subList(0, heldOut);
@@ -229,10 +237,11 @@ public final class Trainer {
     return List.copyOf(shuffled.subList(0, Math.min(count, shuffled.size() / 5)));
   }
 
-  private static java.util.Set<String> judgedProducts(Dataset data, List<String> queries) {
+  private static java.util.Set<String> positiveProducts(
+      Dataset data, List<String> queries, double minGrade) {
     java.util.Set<String> products = new java.util.HashSet<>();
     for (String q : queries) {
-      products.addAll(data.qrels().getOrDefault(q, Map.of()).keySet());
+      products.addAll(data.positives(q, minGrade));
     }
     return products;
   }

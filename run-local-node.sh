@@ -48,11 +48,11 @@ else
   [[ -f "$CATALOGUE/products.tsv" ]] || "${JOB[@]}" sample-data --output "$CATALOGUE"
   # Positives are the exact matches (grade 3); grade 1-2 products share only a type or a brand,
   # and are the hard negatives. One epoch at a higher learning rate than the paper's keeps the
-  # first run short; a sparse start and documents pruned to 64 terms keep the index small;
-  # punctuation carries no weight (the default --terms alphanumeric).
+  # first run short; documents pruned to 64 terms keep the index small; punctuation carries no
+  # weight (the default --terms alphanumeric).
   "${JOB[@]}" train --data "$CATALOGUE" --output "$LOCAL/training" --backbone minilm-l6 \
-    --min-grade 3 --epochs 1 --lr 1e-4 --hard-negatives 1 --initial-active-terms 64 \
-    --document-top-k 64 --validation-queries 300 --validation-corpus 3000 --resume
+    --min-grade 3 --epochs 1 --lr 1e-4 --hard-negatives 1 --document-top-k 64 \
+    --validation-queries 300 --validation-corpus 3000 --resume
   mkdir -p "$(dirname "$MODEL_DIR")"
   rm -rf "$MODEL_DIR.tmp" && cp -r "$LOCAL/training/artefact" "$MODEL_DIR.tmp" && mv "$MODEL_DIR.tmp" "$MODEL_DIR"
 fi

@@ -120,10 +120,10 @@ if [[ $stages == *levers* ]]; then
     [warm-up]="--terms all --mlm-steps 100"
     [hard-negatives]="--terms all --hard-negatives 1"
     [pseudo-queries]="--terms all --pseudo-queries 3000"
-    [all]="--terms alphanumeric --initial-active-terms 64 --mlm-steps 100 --hard-negatives 1"
   )
+  # (All levers together at the full budget: STAGES=warmup-run.)
   models=()
-  for name in paper alphanumeric sparse-start warm-up hard-negatives pseudo-queries all; do
+  for name in paper alphanumeric sparse-start warm-up hard-negatives pseudo-queries; do
     # shellcheck disable=SC2086
     $job train "${common[@]}" --backbone minilm-l6 "${budget[@]}" ${levers[$name]} --output "$out/levers/$name" --resume
     models+=(--model "$name=$out/levers/$name/artefact")

@@ -258,7 +258,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 .get("MRR@10");
         System.err.printf(
             Locale.ROOT,
-            "hybrid weight %.2f: validation MRR@10 %.4f on %d training-side queries%n",
+            "hybrid weight %.2f: MRR@10 %.4f on the model's %d validation queries%n",
             w,
             mrr,
             validation.texts().size());

@@ -103,6 +103,12 @@ public final class NodeClient {
     if (exists("/" + index)) {
       call("DELETE", "/" + index, null);
     }
+    // Deleted first: a node keeps a pipeline that failed to load (its model was not registered
+    // then) and does not parse an identical definition again, so a plain PUT would leave it
+    // failed.
+    if (exists("/_ingest/pipeline/" + pipeline)) {
+      call("DELETE", "/_ingest/pipeline/" + pipeline, null);
+    }
     call(
         "PUT",
         "/_ingest/pipeline/" + pipeline,

@@ -97,16 +97,9 @@ public final class MaskedLmWarmup {
         }
       }
     }
-    // Targets in row-major position order, the order the boolean mask selects them in.
-    long[] ordered = new long[targets.size()];
-    int k = 0;
-    for (int r = 0; r < rows; r++) {
-      for (int t = 0; t < length; t++) {
-        if (predicted[r * length + t]) {
-          ordered[k++] = batch.ids()[r][t];
-        }
-      }
-    }
+    // Chosen positions go in ascending order per row and rows in order: row-major, the order the
+    // boolean mask selects them in.
+    long[] ordered = targets.stream().mapToLong(Long::longValue).toArray();
     return new Masked(ids, batch.attentionMask(), predicted, ordered);
   }
 

@@ -138,6 +138,17 @@ public final class TrainCommand implements Callable<Integer> {
               + " model number, dropped words, misspellings), one per product drawn (0: none).")
   int pseudoQueries = 0;
 
+  @Option(
+      names = "--l1-q",
+      description =
+          "Weight of an L1 term on the queries' basic representations (mean over the batch of the"
+              + " sum of the weights), constant from the first step, beside FLOPS: its gradient"
+              + " does not fade as weights shrink, so small weights reach zero (0: none).")
+  double l1Q = 0;
+
+  @Option(names = "--l1-d", description = "The same L1 term for the titles (0: none).")
+  double l1D = 0;
+
   @Override
   public Integer call() throws Exception {
     TrainingOptions options =
@@ -170,7 +181,9 @@ public final class TrainCommand implements Callable<Integer> {
                 mlmSteps,
                 mlmLr,
                 initialActiveTerms,
-                pseudoQueries));
+                pseudoQueries,
+                l1Q,
+                l1D));
     new Trainer(options, System.err).run();
     return 0;
   }

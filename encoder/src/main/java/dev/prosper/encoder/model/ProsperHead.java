@@ -111,7 +111,7 @@ public final class ProsperHead {
         .matMul(normalizeDocument(documents, normalization).transpose());
   }
 
-  /** FLOPS(w) = Σ_j (mean_i w_ij)², equation 6's regulariser. */
+  /** FLOPS(w) = Σ_j (mean_i w_ij)², the regulariser of eq. 3. */
   public static NDArray flops(NDArray w) {
     return w.mean(new int[] {0}).square().sum();
   }

@@ -1,11 +1,6 @@
 package dev.prosper.training.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,9 +10,7 @@ import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
 import dev.prosper.encoder.model.HeadConfig;
 import dev.prosper.encoder.model.Mode;
-import dev.prosper.encoder.model.ProsperHead;
 import dev.prosper.encoder.model.ProsperModel;
-import dev.prosper.encoder.model.Scalars;
 import dev.prosper.encoder.weights.DType;
 import dev.prosper.encoder.weights.FloatTensor;
 import dev.prosper.encoder.weights.SafetensorsFile;
@@ -41,18 +34,16 @@ import java.util.Random;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
- * The PROSPER training loop: in-batch InfoNCE on the windowed asymmetric score plus scheduled FLOPS
- * regularisation, AdamW with warm-up and decay, validation after every epoch, a checkpoint per
- * epoch and the best epoch written as the artefact.
+ * The PROSPER training loop: the {@link Objective} (InfoNCE on the windowed asymmetric score plus
+ * scheduled FLOPS regularisation, the dynamic window) minimised by AdamW with warm-up and decay,
+ * validation after every epoch, a checkpoint per epoch and the best epoch written as the artefact.
  *
  * <p>Output directory: {@code artefact/} (best epoch), {@code checkpoints/epoch-N/} (artefact +
  * optimizer state), {@code metrics.csv}, {@code validation.json}, PNG charts.
  */
 public final class Trainer {
 
-  static final int[] QUERY_WINDOWS = {256, 128, 64};
   static final int MAX_SKIPPED_IN_A_ROW = 20;
-  static final int[] DOCUMENT_WINDOWS = {512, 256, 128};
   static final String METRICS_HEADER =
       "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d,seconds_forward_backward,seconds_update,nonzero_q,nonzero_d";
 
@@ -69,17 +60,6 @@ public final class Trainer {
 
   /** Results of a run. */
   public record Result(Path artefact, int bestEpoch, double bestMrr10, List<Double> validation) {}
-
-  /** Step-level figures of one update (for metrics.csv and tests). */
-  public record StepFigures(
-      double loss,
-      double rankLoss,
-      double flopsQuery,
-      double flopsDocument,
-      double activeQuery,
-      double activeDocument,
-      double[] queryNonZeros,
-      double[] documentNonZeros) {}
 
   public Result run() throws IOException {
     TrainingOptions o = options;
@@ -376,9 +356,12 @@ public final class Trainer {
           double lr = Schedules.learningRate(o.learningRate(), step, warmupSteps, totalSteps);
           double lambdaQ = Schedules.flopsWeight(o.lambdaQuery(), step, rampSteps);
           double lambdaD = Schedules.flopsWeight(o.lambdaDocument(), step, rampSteps);
+          Objective.Weights weights =
+              new Objective.Weights(
+                  lambdaQ, lambdaD, o.levers().l1Query(), o.levers().l1Document());
           long t0 = System.nanoTime();
-          StepFigures figures =
-              forwardBackward(model, batch, queryWindow, documentWindow, lambdaQ, lambdaD);
+          Objective.StepFigures figures =
+              Objective.forwardBackward(model, batch, queryWindow, documentWindow, weights);
           long t1 = System.nanoTime();
           double gradNorm = optimizer.step(lr, o.weightDecay(), o.clipNorm());
           if (!Double.isFinite(gradNorm)) {
@@ -416,12 +399,13 @@ public final class Trainer {
                   documentWindow,
                   (t1 - t0) / 1e9,
                   (t2 - t1) / 1e9,
-                  mean(figures.queryNonZeros()),
-                  mean(figures.documentNonZeros())),
+                  Objective.mean(figures.queryNonZeros()),
+                  Objective.mean(figures.documentNonZeros())),
               java.nio.file.StandardOpenOption.APPEND);
           if (head.lfw() == HeadConfig.Lfw.DYNAMIC) {
-            queryWindow = shrink(queryWindow, QUERY_WINDOWS, figures.queryNonZeros());
-            documentWindow = shrink(documentWindow, DOCUMENT_WINDOWS, figures.documentNonZeros());
+            queryWindow = Objective.shrinkQueryWindow(queryWindow, figures.queryNonZeros());
+            documentWindow =
+                Objective.shrinkDocumentWindow(documentWindow, figures.documentNonZeros());
           }
           step++;
           pairs += batch.size();
@@ -541,159 +525,14 @@ public final class Trainer {
     map.put("mlm_lr", o.levers().mlmLearningRate());
     map.put("initial_active_terms", o.levers().initialActiveTerms());
     map.put("pseudo_queries", o.levers().pseudoQueries());
+    map.put("l1_q", o.levers().l1Query());
+    map.put("l1_d", o.levers().l1Document());
     return map;
   }
 
   private static void writeArtefact(
       ProsperModel model, HeadConfig head, Path directory, ObjectNode training) throws IOException {
     Artefact.write(model.withHead(head), directory, training);
-  }
-
-  /** The next smaller window once more than 90 % of the batch is already below the current one. */
-  static int shrink(int current, int[] windows, double[] nonZeros) {
-    int below = 0;
-    for (double n : nonZeros) {
-      if (n < current) {
-        below++;
-      }
-    }
-    if (below > 0.9 * nonZeros.length) {
-      for (int window : windows) {
-        if (window < current) {
-          return window;
-        }
-      }
-    }
-    return current;
-  }
-
-  /**
-   * The loss of one batch and its gradients (left on the parameters).
-   *
-   * <p>L = InfoNCE(s(TopK_kq(W_q), TopK_kd(W_d))) + λ_q FLOPS(w_q) + λ_d FLOPS(w_d).
-   */
-  public static StepFigures forwardBackward(
-      ProsperModel model,
-      List<Batches.Pair> batch,
-      int queryWindow,
-      int documentWindow,
-      double lambdaQ,
-      double lambdaD) {
-    try (NDManager manager = model.parameters().manager().newSubManager();
-        GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-      Losses losses = losses(model, manager, batch, queryWindow, documentWindow, lambdaQ, lambdaD);
-      collector.backward(losses.total());
-      return new StepFigures(
-          losses.total().getFloat(),
-          losses.rank().getFloat(),
-          losses.flopsQuery().getFloat(),
-          losses.flopsDocument().getFloat(),
-          mean(losses.queryActive()),
-          mean(losses.documentActive()),
-          losses.queryNonZeros(),
-          losses.documentNonZeros());
-    }
-  }
-
-  /** The parts of the loss of a batch, as arrays on {@code manager}. */
-  public record Losses(
-      NDArray total,
-      NDArray rank,
-      NDArray flopsQuery,
-      NDArray flopsDocument,
-      double[] queryActive,
-      double[] documentActive,
-      double[] queryNonZeros,
-      double[] documentNonZeros) {}
-
-  /** The losses of pairs given as parallel lists (pair i: query i, positive title i). */
-  public static Losses losses(
-      ProsperModel model,
-      NDManager manager,
-      List<String> queries,
-      List<String> titles,
-      int queryWindow,
-      int documentWindow,
-      double lambdaQ,
-      double lambdaD) {
-    List<Batches.Pair> batch = new ArrayList<>();
-    for (int i = 0; i < queries.size(); i++) {
-      batch.add(new Batches.Pair("q" + i, queries.get(i), "p" + i, titles.get(i)));
-    }
-    return losses(model, manager, batch, queryWindow, documentWindow, lambdaQ, lambdaD);
-  }
-
-  /**
-   * The loss of a batch (paper eqs. 2, 12, 13): for query i the InfoNCE denominator holds its
-   * positive, the other pairs' positives and every pair's hard negatives, except documents whose
-   * title is one of query i's positives (false negatives).
-   */
-  public static Losses losses(
-      ProsperModel model,
-      NDManager manager,
-      List<Batches.Pair> batch,
-      int queryWindow,
-      int documentWindow,
-      double lambdaQ,
-      double lambdaD) {
-    HeadConfig head = model.head();
-    List<String> queries = batch.stream().map(Batches.Pair::query).toList();
-    List<String> documents = Batches.documents(batch);
-    ProsperModel.Representation q = model.represent(manager, model.tokenize(queries));
-    ProsperModel.Representation d = model.represent(manager, model.tokenize(documents));
-    NDArray qWindowed =
-        head.lfw() == HeadConfig.Lfw.NONE ? q.full() : ProsperHead.window(q.full(), queryWindow);
-    NDArray dWindowed =
-        head.lfw() == HeadConfig.Lfw.NONE ? d.full() : ProsperHead.window(d.full(), documentWindow);
-    NDArray scores = ProsperHead.score(qWindowed, dWindowed, head.normalization());
-    int n = queries.size();
-    int m = documents.size();
-    boolean[][] excluded = Batches.falseNegatives(batch, documents);
-    float[] target = new float[n * m];
-    float[] exclusion = new float[n * m];
-    boolean anyExcluded = false;
-    for (int i = 0; i < n; i++) {
-      target[i * m + i] = 1f;
-      for (int j = 0; j < m; j++) {
-        if (excluded[i][j]) {
-          exclusion[i * m + j] = -1e4f;
-          anyExcluded = true;
-        }
-      }
-    }
-    NDArray logits = anyExcluded ? scores.add(manager.create(exclusion, new Shape(n, m))) : scores;
-    NDArray positive = manager.create(target, new Shape(n, m));
-    // Scalars: DJL's Number overloads hand autograd a buffer the collector may free before
-    // backward.
-    NDArray rank = Scalars.dividedBy(logits.logSoftmax(1).mul(positive).sum(), -n);
-    NDArray flopsQ = ProsperHead.flops(q.basic());
-    NDArray flopsD = ProsperHead.flops(d.basic());
-    NDArray total = rank.add(Scalars.times(flopsQ, lambdaQ)).add(Scalars.times(flopsD, lambdaD));
-    return new Losses(
-        total,
-        rank,
-        flopsQ,
-        flopsD,
-        toDoubles(ProsperHead.activeTerms(qWindowed).toFloatArray()),
-        toDoubles(ProsperHead.activeTerms(dWindowed).toFloatArray()),
-        toDoubles(ProsperHead.activeTerms(q.full()).toFloatArray()),
-        toDoubles(ProsperHead.activeTerms(d.full()).toFloatArray()));
-  }
-
-  private static double[] toDoubles(float[] values) {
-    double[] out = new double[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i];
-    }
-    return out;
-  }
-
-  private static double mean(double[] values) {
-    double sum = 0;
-    for (double v : values) {
-      sum += v;
-    }
-    return values.length == 0 ? 0 : sum / values.length;
   }
 
   private double validate(

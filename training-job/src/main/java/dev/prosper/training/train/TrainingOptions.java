@@ -45,6 +45,9 @@ public record TrainingOptions(
    * @param initialActiveTerms shift the LM-head bias so that titles start with about this many
    *     basic terms (0: no shift)
    * @param pseudoQueries synthetic queries made from product titles added to the training pairs
+   * @param l1Query weight of the mean L1 norm of the queries' basic representations, constant from
+   *     the first step (0: none)
+   * @param l1Document the same for the titles
    */
   public record Levers(
       int hardNegatives,
@@ -52,9 +55,11 @@ public record TrainingOptions(
       int mlmSteps,
       double mlmLearningRate,
       int initialActiveTerms,
-      int pseudoQueries) {
+      int pseudoQueries,
+      double l1Query,
+      double l1Document) {
 
-    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0);
+    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0);
 
     public Levers {
       require(hardNegatives >= 0, "--hard-negatives", "must not be negative, got " + hardNegatives);
@@ -69,6 +74,14 @@ public record TrainingOptions(
           "--initial-active-terms",
           "must not be negative, got " + initialActiveTerms);
       require(pseudoQueries >= 0, "--pseudo-queries", "must not be negative, got " + pseudoQueries);
+      require(
+          l1Query >= 0 && Double.isFinite(l1Query),
+          "--l1-q",
+          "must be a non-negative number, got " + l1Query);
+      require(
+          l1Document >= 0 && Double.isFinite(l1Document),
+          "--l1-d",
+          "must be a non-negative number, got " + l1Document);
     }
   }
 

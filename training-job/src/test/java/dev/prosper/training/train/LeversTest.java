@@ -64,7 +64,8 @@ class LeversTest {
     assertFalse(excluded[0][0]);
     try (ProsperModel model = Backbones.load(checkpoint.toString(), head, Device.cpu(), 9);
         NDManager manager = model.parameters().manager().newSubManager()) {
-      Trainer.Losses losses = Trainer.losses(model, manager, batch, 1000, 1000, 0, 0);
+      Objective.Losses losses =
+          Objective.losses(model, manager, batch, 1000, 1000, Objective.Weights.flops(0, 0));
       int vocab = model.config().vocabSize();
       float[] q =
           model
@@ -95,16 +96,15 @@ class LeversTest {
       }
       assertEquals(rank, losses.rank().getFloat(), 1e-4);
       // Without the hard negatives the loss differs: they are in the denominator.
-      Trainer.Losses inBatch =
-          Trainer.losses(
+      Objective.Losses inBatch =
+          Objective.losses(
               model,
               manager,
               List.of("patio umbrella", "cordless drill"),
               List.of("9 ft. patio umbrella white", "18v lithium-ion cordless drill"),
               1000,
               1000,
-              0,
-              0);
+              Objective.Weights.flops(0, 0));
       assertTrue(Math.abs(inBatch.rank().getFloat() - losses.rank().getFloat()) > 1e-6);
     }
   }
@@ -205,11 +205,59 @@ class LeversTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(-1, 50, 0, 5e-5, 0, 0));
+            () -> new TrainingOptions.Levers(-1, 50, 0, 5e-5, 0, 0, 0, 0));
     assertEquals("[--hard-negatives] must not be negative, got -1", e.getMessage());
     e =
         assertThrows(
-            IllegalArgumentException.class, () -> new TrainingOptions.Levers(0, 50, 0, 0, 0, 0));
+            IllegalArgumentException.class,
+            () -> new TrainingOptions.Levers(0, 50, 0, 0, 0, 0, 0, 0));
     assertEquals("[--mlm-lr] must be positive, got 0.0", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, -0.1));
+    assertEquals("[--l1-d] must be a non-negative number, got -0.1", e.getMessage());
+  }
+
+  @Test
+  void l1TermAddsTheMeanWeightSumAndSwitchesTermsOff() throws Exception {
+    Dataset data = SampleCatalogue.generate(300, 40, 5).toDataset();
+    List<String> queries = data.queriesWithPositives(3);
+    try (ProsperModel model = Backbones.load("minilm-l6", HeadConfig.DEFAULT, Device.cpu(), 1)) {
+      List<Batches.Pair> batch =
+          Batches.epoch(data, queries, 3, 16, 7, 0, java.util.Map.of(), 0).get(0);
+      List<String> titles = Batches.documents(batch);
+      try (NDManager manager = model.parameters().manager().newSubManager()) {
+        Objective.Losses plain =
+            Objective.losses(model, manager, batch, 256, 512, Objective.Weights.flops(0, 0));
+        Objective.Losses l1 =
+            Objective.losses(
+                model, manager, batch, 256, 512, new Objective.Weights(0, 0, 0.5, 0.25));
+        float[] w = model.represent(manager, model.tokenize(titles)).basic().toFloatArray();
+        double sum = 0;
+        for (float v : w) {
+          sum += v;
+        }
+        double meanL1 = sum / titles.size();
+        assertEquals(meanL1, l1.l1Document().getFloat(), 1e-3 * meanL1);
+        double expected =
+            plain.rank().getFloat()
+                + 0.5 * l1.l1Query().getFloat()
+                + 0.25 * l1.l1Document().getFloat();
+        assertEquals(expected, l1.total().getFloat(), 1e-3 * expected);
+      }
+      // A few updates with only the L1 term on the titles: weights go through zero, where the
+      // saturation's ReLU switches them off (FLOPS alone only shrinks them).
+      List<String> probe = titles.subList(0, 8);
+      double before = meanBasicTerms(model, probe);
+      model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
+      AdamW optimizer = new AdamW(model.parameters());
+      for (int step = 0; step < 6; step++) {
+        Objective.forwardBackward(model, batch, 256, 512, new Objective.Weights(0, 0, 0, 1.0));
+        optimizer.step(1e-3, 0, 0);
+      }
+      double after = meanBasicTerms(model, probe);
+      assertTrue(after < 0.75 * before, "basic terms per title " + before + " -> " + after);
+    }
   }
 }

@@ -40,8 +40,9 @@ class ObjectiveTest {
         NDManager manager = model.parameters().manager().newSubManager()) {
       double lambdaQ = 0.3;
       double lambdaD = 0.2;
-      Trainer.Losses losses =
-          Trainer.losses(model, manager, QUERIES, TITLES, 5, 7, lambdaQ, lambdaD);
+      Objective.Losses losses =
+          Objective.losses(
+              model, manager, QUERIES, TITLES, 5, 7, Objective.Weights.flops(lambdaQ, lambdaD));
       ProsperModel.Representation q = model.represent(manager, model.tokenize(QUERIES));
       ProsperModel.Representation d = model.represent(manager, model.tokenize(TITLES));
       int vocab = model.config().vocabSize();
@@ -125,7 +126,7 @@ class ObjectiveTest {
               new Batches.Pair("2", QUERIES.get(1), "b", TITLES.get(1)),
               new Batches.Pair("3", QUERIES.get(2), "c", TITLES.get(2)));
       model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
-      Trainer.forwardBackward(model, batch, 1000, 1000, 0.01, 0.01);
+      Objective.forwardBackward(model, batch, 1000, 1000, Objective.Weights.flops(0.01, 0.01));
       String[] names = {
         "prosper.lrn.bias",
         "encoder.layer.1.output.dense.weight",
@@ -162,7 +163,7 @@ class ObjectiveTest {
     try (ProsperModel model = tinyModel(HeadConfig.DEFAULT)) {
       AdamW optimizer = trainable(model);
       List<Batches.Pair> batch = twoPairs();
-      Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+      Objective.forwardBackward(model, batch, 256, 512, Objective.Weights.flops(0, 0));
       NDArray bias = model.parameters().get("prosper.lrn.bias");
       float[] before = bias.toFloatArray();
       try (NDArray gradient = bias.getGradient()) {
@@ -172,7 +173,7 @@ class ObjectiveTest {
       assertTrue(Double.isNaN(norm));
       org.junit.jupiter.api.Assertions.assertArrayEquals(before, bias.toFloatArray());
       // The next step starts from clean (zeroed) gradients and updates again.
-      Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+      Objective.forwardBackward(model, batch, 256, 512, Objective.Weights.flops(0, 0));
       assertTrue(Double.isFinite(optimizer.step(1e-3, 0.1, 1.0)));
       assertTrue(!java.util.Arrays.equals(before, bias.toFloatArray()));
     }
@@ -183,7 +184,7 @@ class ObjectiveTest {
     try (ProsperModel model = tinyModel(HeadConfig.DEFAULT)) {
       AdamW optimizer = trainable(model);
       List<Batches.Pair> batch = twoPairs();
-      Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+      Objective.forwardBackward(model, batch, 256, 512, Objective.Weights.flops(0, 0));
       java.util.Map<String, float[]> expected = gradients(model);
       model.parameters().get("prosper.lrn.bias").getGradient().muli(Float.NaN);
       assertTrue(Double.isNaN(optimizer.step(1e-3, 0.1, 1.0)));
@@ -191,7 +192,7 @@ class ObjectiveTest {
       // the same batch on the same (unchanged) weights must be what they were: before the fix
       // they accumulated into freed memory (garbage values, or a crash).
       churnTheCollector();
-      Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+      Objective.forwardBackward(model, batch, 256, 512, Objective.Weights.flops(0, 0));
       gradients(model)
           .forEach(
               (name, values) ->
@@ -206,7 +207,7 @@ class ObjectiveTest {
       AdamW optimizer = trainable(model);
       List<String> queries = List.of(QUERIES.get(0), QUERIES.get(1));
       List<String> titles = List.of(TITLES.get(0), TITLES.get(1));
-      Trainer.forwardBackward(model, twoPairs(), 256, 512, 5e-3, 1e-3);
+      Objective.forwardBackward(model, twoPairs(), 256, 512, Objective.Weights.flops(5e-3, 1e-3));
       java.util.Map<String, float[]> expected = gradients(model);
       optimizer.step(0, 0, 0); // zeroes the gradients; a zero learning rate keeps the weights
       // The same forward and backward pass, with the collector run in between: before the fix,
@@ -215,8 +216,9 @@ class ObjectiveTest {
       try (NDManager manager = model.parameters().manager().newSubManager();
           ai.djl.training.GradientCollector collector =
               ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
-        Trainer.Losses losses =
-            Trainer.losses(model, manager, queries, titles, 256, 512, 5e-3, 1e-3);
+        Objective.Losses losses =
+            Objective.losses(
+                model, manager, queries, titles, 256, 512, Objective.Weights.flops(5e-3, 1e-3));
         churnTheCollector();
         collector.backward(losses.total());
       }
@@ -282,15 +284,14 @@ class ObjectiveTest {
         overwrite(parameter, values);
         try (NDManager manager = model.parameters().manager().newSubManager()) {
           losses[side] =
-              Trainer.losses(
+              Objective.losses(
                       model,
                       manager,
                       batch.stream().map(Batches.Pair::query).toList(),
                       batch.stream().map(Batches.Pair::title).toList(),
                       1000,
                       1000,
-                      0.01,
-                      0.01)
+                      Objective.Weights.flops(0.01, 0.01))
                   .total()
                   .getFloat();
         }

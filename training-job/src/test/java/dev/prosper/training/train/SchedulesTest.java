@@ -33,11 +33,11 @@ class SchedulesTest {
     double[] mostlySmall = new double[20];
     java.util.Arrays.fill(mostlySmall, 100);
     mostlySmall[0] = 300;
-    assertEquals(128, Trainer.shrink(256, Trainer.QUERY_WINDOWS, mostlySmall));
+    assertEquals(128, Objective.shrink(256, Objective.QUERY_WINDOWS, mostlySmall));
     mostlySmall[1] = 300;
     mostlySmall[2] = 300; // 17 of 20 below: 85 %
-    assertEquals(256, Trainer.shrink(256, Trainer.QUERY_WINDOWS, mostlySmall));
-    assertEquals(64, Trainer.shrink(64, Trainer.QUERY_WINDOWS, new double[] {1, 1, 1}));
+    assertEquals(256, Objective.shrink(256, Objective.QUERY_WINDOWS, mostlySmall));
+    assertEquals(64, Objective.shrink(64, Objective.QUERY_WINDOWS, new double[] {1, 1, 1}));
   }
 
   @Test

@@ -253,7 +253,8 @@ class TrainerTest {
       double first = 0;
       double last = 0;
       for (int step = 0; step < 6; step++) {
-        Trainer.StepFigures figures = Trainer.forwardBackward(model, batch, 256, 512, 0, 0);
+        Objective.StepFigures figures =
+            Objective.forwardBackward(model, batch, 256, 512, Objective.Weights.flops(0, 0));
         optimizer.step(1e-4, 0.1, 1.0);
         if (step == 0) {
           first = figures.rankLoss();

@@ -1,0 +1,235 @@
+package dev.prosper.training.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.model.ProsperHead;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.model.Scalars;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The training objective: InfoNCE over the windowed asymmetric scores (eq. 11; the paper's eqs. 2,
+ * 12, 13), the FLOPS regulariser of the basic representations (eq. 3) with the trainer's schedule,
+ * an optional L1 term, and the dynamic lexical focusing window (eq. 10) that shrinks during
+ * training.
+ *
+ * <p>L = InfoNCE(s(TopK_kq(W_q), TopK_kd(W_d))) + λ_q FLOPS(w_q) + λ_d FLOPS(w_d) + μ_q L1(w_q) +
+ * μ_d L1(w_d).
+ */
+public final class Objective {
+
+  /** Window sizes the dynamic query window steps through (k_q). */
+  static final int[] QUERY_WINDOWS = {256, 128, 64};
+
+  /** Window sizes the dynamic document window steps through (k_d). */
+  static final int[] DOCUMENT_WINDOWS = {512, 256, 128};
+
+  private Objective() {}
+
+  /**
+   * The regularisers' weights at one step.
+   *
+   * @param flopsQuery λ_q, FLOPS weight of the queries' basic representations
+   * @param flopsDocument λ_d, FLOPS weight of the titles' basic representations
+   * @param l1Query μ_q, weight of the mean L1 norm of the queries' basic representations
+   * @param l1Document μ_d, weight of the mean L1 norm of the titles' basic representations
+   */
+  public record Weights(
+      double flopsQuery, double flopsDocument, double l1Query, double l1Document) {
+
+    /** FLOPS only (the paper's objective). */
+    public static Weights flops(double flopsQuery, double flopsDocument) {
+      return new Weights(flopsQuery, flopsDocument, 0, 0);
+    }
+  }
+
+  /** Step-level figures of one update (for metrics.csv and tests). */
+  public record StepFigures(
+      double loss,
+      double rankLoss,
+      double flopsQuery,
+      double flopsDocument,
+      double activeQuery,
+      double activeDocument,
+      double[] queryNonZeros,
+      double[] documentNonZeros) {}
+
+  /** The parts of the loss of a batch, as arrays on the manager they were computed on. */
+  public record Losses(
+      NDArray total,
+      NDArray rank,
+      NDArray flopsQuery,
+      NDArray flopsDocument,
+      NDArray l1Query,
+      NDArray l1Document,
+      double[] queryActive,
+      double[] documentActive,
+      double[] queryNonZeros,
+      double[] documentNonZeros) {}
+
+  /** The loss of one batch and its gradients (left on the parameters). */
+  public static StepFigures forwardBackward(
+      ProsperModel model,
+      List<Batches.Pair> batch,
+      int queryWindow,
+      int documentWindow,
+      Weights weights) {
+    try (NDManager manager = model.parameters().manager().newSubManager();
+        GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+      Losses losses = losses(model, manager, batch, queryWindow, documentWindow, weights);
+      collector.backward(losses.total());
+      return new StepFigures(
+          losses.total().getFloat(),
+          losses.rank().getFloat(),
+          losses.flopsQuery().getFloat(),
+          losses.flopsDocument().getFloat(),
+          mean(losses.queryActive()),
+          mean(losses.documentActive()),
+          losses.queryNonZeros(),
+          losses.documentNonZeros());
+    }
+  }
+
+  /** The losses of pairs given as parallel lists (pair i: query i, positive title i). */
+  public static Losses losses(
+      ProsperModel model,
+      NDManager manager,
+      List<String> queries,
+      List<String> titles,
+      int queryWindow,
+      int documentWindow,
+      Weights weights) {
+    List<Batches.Pair> batch = new ArrayList<>();
+    for (int i = 0; i < queries.size(); i++) {
+      batch.add(new Batches.Pair("q" + i, queries.get(i), "p" + i, titles.get(i)));
+    }
+    return losses(model, manager, batch, queryWindow, documentWindow, weights);
+  }
+
+  /**
+   * The loss of a batch (eqs. 2, 12, 13): for query i the InfoNCE denominator holds its positive,
+   * the other pairs' positives and every pair's hard negatives, except documents whose title is one
+   * of query i's positives (false negatives).
+   */
+  public static Losses losses(
+      ProsperModel model,
+      NDManager manager,
+      List<Batches.Pair> batch,
+      int queryWindow,
+      int documentWindow,
+      Weights weights) {
+    HeadConfig head = model.head();
+    List<String> queries = batch.stream().map(Batches.Pair::query).toList();
+    List<String> documents = Batches.documents(batch);
+    ProsperModel.Representation q = model.represent(manager, model.tokenize(queries));
+    ProsperModel.Representation d = model.represent(manager, model.tokenize(documents));
+    NDArray qWindowed =
+        head.lfw() == HeadConfig.Lfw.NONE ? q.full() : ProsperHead.window(q.full(), queryWindow);
+    NDArray dWindowed =
+        head.lfw() == HeadConfig.Lfw.NONE ? d.full() : ProsperHead.window(d.full(), documentWindow);
+    NDArray scores = ProsperHead.score(qWindowed, dWindowed, head.normalization());
+    int n = queries.size();
+    int m = documents.size();
+    boolean[][] excluded = Batches.falseNegatives(batch, documents);
+    float[] target = new float[n * m];
+    float[] exclusion = new float[n * m];
+    boolean anyExcluded = false;
+    for (int i = 0; i < n; i++) {
+      target[i * m + i] = 1f;
+      for (int j = 0; j < m; j++) {
+        if (excluded[i][j]) {
+          exclusion[i * m + j] = -1e4f;
+          anyExcluded = true;
+        }
+      }
+    }
+    NDArray logits = anyExcluded ? scores.add(manager.create(exclusion, new Shape(n, m))) : scores;
+    NDArray positive = manager.create(target, new Shape(n, m));
+    // Scalars: DJL's Number overloads hand autograd a buffer the collector may free before
+    // backward.
+    NDArray rank = Scalars.dividedBy(logits.logSoftmax(1).mul(positive).sum(), -n);
+    NDArray flopsQ = ProsperHead.flops(q.basic());
+    NDArray flopsD = ProsperHead.flops(d.basic());
+    NDArray l1Q = meanL1(q.basic());
+    NDArray l1D = meanL1(d.basic());
+    NDArray total =
+        rank.add(Scalars.times(flopsQ, weights.flopsQuery()))
+            .add(Scalars.times(flopsD, weights.flopsDocument()));
+    if (weights.l1Query() > 0) {
+      total = total.add(Scalars.times(l1Q, weights.l1Query()));
+    }
+    if (weights.l1Document() > 0) {
+      total = total.add(Scalars.times(l1D, weights.l1Document()));
+    }
+    return new Losses(
+        total,
+        rank,
+        flopsQ,
+        flopsD,
+        l1Q,
+        l1D,
+        toDoubles(ProsperHead.activeTerms(qWindowed).toFloatArray()),
+        toDoubles(ProsperHead.activeTerms(dWindowed).toFloatArray()),
+        toDoubles(ProsperHead.activeTerms(q.full()).toFloatArray()),
+        toDoubles(ProsperHead.activeTerms(d.full()).toFloatArray()));
+  }
+
+  /**
+   * The mean over the batch of Σ_j w_ij (the weights are non-negative). Unlike FLOPS, whose
+   * gradient on a weight shrinks with the term's mean weight, its gradient is the same for every
+   * positive weight, so small weights are pushed through zero (where the saturation's ReLU switches
+   * them off) instead of only towards it.
+   */
+  static NDArray meanL1(NDArray w) {
+    return w.sum(new int[] {1}).mean();
+  }
+
+  /** The dynamic query window's next size (eq. 10's schedule). */
+  static int shrinkQueryWindow(int current, double[] nonZeros) {
+    return shrink(current, QUERY_WINDOWS, nonZeros);
+  }
+
+  /** The dynamic document window's next size (eq. 10's schedule). */
+  static int shrinkDocumentWindow(int current, double[] nonZeros) {
+    return shrink(current, DOCUMENT_WINDOWS, nonZeros);
+  }
+
+  /** The next smaller window once more than 90 % of the batch is already below the current one. */
+  static int shrink(int current, int[] windows, double[] nonZeros) {
+    int below = 0;
+    for (double n : nonZeros) {
+      if (n < current) {
+        below++;
+      }
+    }
+    if (below > 0.9 * nonZeros.length) {
+      for (int window : windows) {
+        if (window < current) {
+          return window;
+        }
+      }
+    }
+    return current;
+  }
+
+  static double mean(double[] values) {
+    double sum = 0;
+    for (double v : values) {
+      sum += v;
+    }
+    return values.length == 0 ? 0 : sum / values.length;
+  }
+
+  private static double[] toDoubles(float[] values) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
+  }
+}

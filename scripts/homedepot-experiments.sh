@@ -9,7 +9,8 @@
 # the query text (--holdout-percent 10); training never sees them, and its own validation
 # queries (500) come from the remaining 90 %. STAGES selects what runs (default: "train evaluate
 # ablation levers"; also "sparse": the recipe trained for sparse documents, "backbone": the same
-# recipe on bge-small-en). Needs
+# recipe on bge-small-en; "l1-probe": the L1 lever at three weights, short runs; "l1-run": the
+# recipe with L1 on the titles, L1_D the weight). Needs
 # training-job/target/training-job.jar (mvn package) or TRAINING_JOB set to another way of
 # running it.
 set -euo pipefail
@@ -83,6 +84,38 @@ if [[ $stages == *sparse* ]]; then
     --model "PROSPER sparse=$out/prosper-sparse/artefact" \
     --query-top-k 32,16 --document-top-k 0,32,16 --hybrid \
     --baselines bm25-english --output "$out/eval-sparse"
+fi
+
+if [[ $stages == *l1-probe* ]]; then
+  # The L1 lever at the levers' short budget: the recipe's terms, three L1 weights on the titles'
+  # basic representations from the first step; metrics.csv's nonzero_d shows whether documents
+  # reach real zeros, the held-out rows over 10,000 products what it costs.
+  echo "== 5. L1 on the titles: three weights, same short budget" >&2
+  budget=(--epochs 1 --max-steps-per-epoch 40 --validation-queries 200 --validation-corpus 3000 --query-top-k 32)
+  models=()
+  for weight in 0 0.0001 0.0003 0.001; do
+    $job train "${common[@]}" --backbone minilm-l6 "${budget[@]}" --terms alphanumeric --l1-d "$weight" \
+      --output "$out/l1/l1-d-$weight" --resume
+    models+=(--model "l1-d $weight=$out/l1/l1-d-$weight/artefact")
+  done
+  $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 "${models[@]}" \
+    --baselines bm25-english --corpus-sample 10000 --output "$out/eval-l1"
+fi
+
+if [[ $stages == *l1-run* ]]; then
+  # The recipe with the L1 weight the probe chose (L1_D, default 0.0003), documents served with
+  # their 64 largest terms as in the recipe: how many terms the model itself keeps, and at what
+  # quality.
+  l1=${L1_D:-0.0003}
+  echo "== 2c. the recipe with L1 $l1 on the titles, $epochs epochs" >&2
+  start=$(date +%s)
+  $job train "${common[@]}" --backbone minilm-l6 "${recipe[@]}" --l1-d "$l1" --epochs "$epochs" \
+    --output "$out/prosper-l1" --resume
+  echo "training wall time: $(($(date +%s) - start)) s" | tee "$out/prosper-l1/wall-time.txt" >&2
+  $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
+    --model "PROSPER L1=$out/prosper-l1/artefact" --model "PROSPER recipe=$out/prosper/artefact" \
+    --query-top-k 32,16 --document-top-k 0,32,16 --hybrid \
+    --baselines bm25-english --output "$out/eval-l1-run"
 fi
 
 if [[ $stages == *ablation* ]]; then

@@ -5,6 +5,9 @@
 #   are about plumbing, not quality). Rebuilt only when the training job changes.
 # - corrupted-model: the same artefact with bytes of its weights overwritten (checksum mismatch).
 # - parity/: texts and what `training-job.jar encode` prints for them, for the parity test.
+# - doc-l2-model, both-l2-model: the test artefact with its head's normalization set to doc-l2 and
+#   both-l2 (same weights), and parity/normalization/run.tsv: `evaluate`'s top 10 products for 20
+#   queries of the generated catalogue with each, which the node must reproduce.
 set -euo pipefail
 jar=$1 work=$2 node=$3
 java=("$JAVA_HOME/bin/java" -Xmx3g -Dai.djl.offline=true -jar "$jar")
@@ -34,9 +37,20 @@ TEXTS
   mapfile -t texts <"$work/parity/texts.txt"
   "${java[@]}" encode --model "$work/test-model" --mode document --json "${texts[@]}" >"$work/parity/document.jsonl" 2>>"$work/encode.log"
   "${java[@]}" encode --model "$work/test-model" --mode query --normalize --json "${texts[@]}" >"$work/parity/query.jsonl" 2>>"$work/encode.log"
+  for variant in doc-l2 both-l2; do
+    cp -r "$work/test-model" "$work/$variant-model"
+    sed -i "s/\"normalization\" : \"query-l2\"/\"normalization\" : \"$variant\"/" "$work/$variant-model/prosper.json"
+    grep -q "\"normalization\" : \"$variant\"" "$work/$variant-model/prosper.json"
+  done
+  "${java[@]}" evaluate --data "$work/data" --min-grade 3 --max-queries 20 --baselines none \
+    --permutations 0 --run-depth 10 --device cpu \
+    --model "doc-l2=$work/doc-l2-model" --model "both-l2=$work/both-l2-model" \
+    --output "$work/parity/normalization" >"$work/evaluate.log" 2>&1 || { tail -20 "$work/evaluate.log"; exit 1; }
   echo "$sum" >"$stamp"
 fi
 mkdir -p "$node/config/prosper/models"
-rm -rf "$node/config/prosper/models/test-model" "$node/config/prosper/models/corrupted-model"
-cp -r "$work/test-model" "$work/corrupted-model" "$node/config/prosper/models/"
-echo "test-models: installed test-model and corrupted-model into $node/config/prosper/models"
+for name in test-model corrupted-model doc-l2-model both-l2-model; do
+  rm -rf "$node/config/prosper/models/$name"
+  cp -r "$work/$name" "$node/config/prosper/models/"
+done
+echo "test-models: installed test-model, corrupted-model, doc-l2-model and both-l2-model into $node/config/prosper/models"

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -224,6 +225,100 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
         checked++;
       }
       assertTrue("no clause explained for " + texts.get(i), checked > 0);
+    }
+  }
+
+  /**
+   * An artefact whose head normalises documents ({@code doc-l2}) or both sides ({@code both-l2})
+   * ranks on the node as {@code evaluate} ranks with it: same scores rank by rank (stored values
+   * keep 9 significant bits, hence the 0.5 % tolerance) and the same products wherever the scores
+   * are not within that tolerance of a neighbour's.
+   */
+  public void testDocL2AndBothL2ArtefactsRankAsEvaluateDoes() throws IOException {
+    Path data = models().resolve("data");
+    Map<String, String> queries = new HashMap<>();
+    for (String line : Files.readAllLines(data.resolve("queries.tsv"))) {
+      String[] fields = line.split("\t", 2);
+      queries.put(fields[0], fields[1]);
+    }
+    // system -> query id -> [product id, score] by rank
+    Map<String, Map<String, List<String[]>>> expected = new HashMap<>();
+    List<String> run = Files.readAllLines(models().resolve("parity/normalization/run.tsv"));
+    for (String line : run.subList(1, run.size())) {
+      String[] f = line.split("\t");
+      expected
+          .computeIfAbsent(f[0], k -> new java.util.LinkedHashMap<>())
+          .computeIfAbsent(f[1], k -> new ArrayList<>())
+          .add(new String[] {f[3], f[4]});
+    }
+    assertEquals(Set.of("doc-l2", "both-l2"), expected.keySet());
+    StringBuilder bulk = new StringBuilder();
+    for (String line : Files.readAllLines(data.resolve("products.tsv"))) {
+      String[] fields = line.split("\t", 2);
+      bulk.append("{\"index\":{\"_id\":").append(quote(fields[0])).append("}}\n");
+      bulk.append("{\"title\":").append(quote(fields[1])).append("}\n");
+    }
+    for (String variant : expected.keySet()) {
+      String model = "it-" + variant;
+      String index = "normalization-" + variant;
+      call("PUT", "/_plugins/prosper/models/" + model, "{\"path\":\"" + variant + "-model\"}");
+      call(
+          "PUT",
+          "/_ingest/pipeline/" + model,
+          "{\"processors\":[{\"prosper\":{\"model_id\":\""
+              + model
+              + "\",\"field_map\":{\"title\":\"title_sparse\"}}}]}");
+      call(
+          "PUT",
+          "/" + index,
+          "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0,"
+              + "\"index.default_pipeline\":\""
+              + model
+              + "\"},\"mappings\":{\"properties\":{\"title\":{\"type\":\"text\"},"
+              + "\"title_sparse\":{\"type\":\"rank_features\"}}}}");
+      Request request = new Request("POST", "/" + index + "/_bulk?refresh=true");
+      request.setJsonEntity(bulk.toString());
+      JsonNode response = JSON.readTree(client().performRequest(request).getEntity().getContent());
+      assertFalse(response.toString(), response.get("errors").asBoolean());
+      // Served documents are unit vectors under both variants.
+      JsonNode stored = call("GET", "/" + index + "/_doc/P100000", null).get("_source");
+      double squares = 0;
+      for (JsonNode weight : stored.get("title_sparse")) {
+        squares += weight.asDouble() * weight.asDouble();
+      }
+      assertEquals(variant + ": stored document norm", 1.0, Math.sqrt(squares), 1e-3);
+      for (Map.Entry<String, List<String[]>> query : expected.get(variant).entrySet()) {
+        List<String[]> want = query.getValue();
+        JsonNode hits =
+            call(
+                    "POST",
+                    "/" + index + "/_search",
+                    "{\"size\":"
+                        + want.size()
+                        + ",\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
+                        + quote(queries.get(query.getKey()))
+                        + ",\"model_id\":\""
+                        + model
+                        + "\"}}}}")
+                .get("hits")
+                .get("hits");
+        String what = variant + " query " + query.getKey();
+        assertEquals(what, want.size(), hits.size());
+        for (int r = 0; r < want.size(); r++) {
+          double score = Double.parseDouble(want.get(r)[1]);
+          double tolerance = 0.005 * score + 1e-6;
+          assertEquals(
+              what + " rank " + (r + 1), score, hits.get(r).get("_score").asDouble(), tolerance);
+          boolean tiedAbove =
+              r > 0 && Double.parseDouble(want.get(r - 1)[1]) - score < 2 * tolerance;
+          boolean tiedBelow =
+              r + 1 < want.size() && score - Double.parseDouble(want.get(r + 1)[1]) < 2 * tolerance;
+          if (!tiedAbove && !tiedBelow) {
+            assertEquals(
+                what + " rank " + (r + 1), want.get(r)[0], hits.get(r).get("_id").asText());
+          }
+        }
+      }
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.prosper.training;
 
+import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.model.Artefact;
 import dev.prosper.encoder.model.Devices;
-import dev.prosper.encoder.model.EncodedText;
 import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
 import java.nio.file.Path;
@@ -35,7 +35,11 @@ public final class EncodeCommand implements Callable<Integer> {
               + " window k_d).")
   int topK = 0;
 
-  @Option(names = "--normalize", description = "L2-normalise query weights (as served).")
+  @Option(
+      names = "--normalize",
+      description =
+          "Weights as served: normalised as the artefact's normalization says (query-l2: queries"
+              + " L2-normalised, documents as they are).")
   boolean normalize;
 
   @Option(names = "--json", description = "One JSON object per text instead of a table.")
@@ -56,20 +60,20 @@ public final class EncodeCommand implements Callable<Integer> {
     com.fasterxml.jackson.databind.ObjectMapper mapper =
         new com.fasterxml.jackson.databind.ObjectMapper();
     try (ProsperModel loaded = Artefact.load(model, Devices.resolve(device))) {
-      int k = topK > 0 ? topK : loaded.head().servedTopK(parsed);
-      List<EncodedText> encoded = loaded.encode(texts, parsed, k);
+      int k = loaded.head().servedTopK(parsed, topK > 0 ? topK : null, Integer.MAX_VALUE);
+      List<SparseVector> encoded =
+          normalize ? loaded.encode(texts, parsed, k) : loaded.encodeUnnormalized(texts, k);
       for (int i = 0; i < texts.size(); i++) {
-        EncodedText text = encoded.get(i);
-        double norm = normalize ? Math.max(1e-12, text.toSparseVector().l2Norm()) : 1;
+        SparseVector text = encoded.get(i);
         if (json) {
           var node = mapper.createObjectNode();
           node.put("text", texts.get(i));
           var terms = node.putArray("terms");
-          for (EncodedText.Term term : text.terms()) {
+          for (SparseVector.Term term : text.terms()) {
             terms
                 .addObject()
                 .put("term", term.term())
-                .put("weight", term.weight() / norm)
+                .put("weight", term.weight())
                 .put("literal", term.literal());
           }
           System.out.println(mapper.writeValueAsString(node));
@@ -77,13 +81,13 @@ public final class EncodeCommand implements Callable<Integer> {
         }
         System.out.printf(
             Locale.ROOT, "%s (%s mode, %d terms)%n", texts.get(i), parsed.id(), text.size());
-        for (EncodedText.Term term : text.terms()) {
+        for (SparseVector.Term term : text.terms()) {
           System.out.printf(
               Locale.ROOT,
               "  %s %-20s %.6f%n",
               term.literal() ? "*" : " ",
               term.term(),
-              term.weight() / norm);
+              term.weight());
         }
       }
     }

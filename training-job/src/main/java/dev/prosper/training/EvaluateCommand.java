@@ -116,6 +116,20 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "Weights w tried for the linear fusion.")
   List<Double> hybridWeights = List.of(0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0);
 
+  @Option(
+      names = "--run-depth",
+      description =
+          "Also write run.tsv: each row's top N products per query with their scores (system,"
+              + " query_id, rank, product_id, score; 0: no run file).")
+  int runDepth = 0;
+
+  /** Query ids of the evaluated queries (run file). */
+  private List<String> queryIds = List.of();
+
+  /** The run file's lines, when --run-depth is set. */
+  private final StringBuilder run =
+      new StringBuilder("system\tquery_id\trank\tproduct_id\tscore\n");
+
   /** Per-query metric values of every row, for the significance test. */
   private final Map<String, Map<String, double[]>> perQuery = new LinkedHashMap<>();
 
@@ -124,6 +138,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     QuerySetOptions.QuerySet set = querySet.load();
     Dataset dataset = set.dataset();
     List<String> texts = set.texts();
+    queryIds = set.ids();
+    if (runDepth < 0) {
+      throw new IllegalArgumentException("[--run-depth] must be 0 or positive, got " + runDepth);
+    }
     List<Map<String, Double>> judgements = set.judgements();
     double minGrade = querySet.minGrade;
     System.err.printf(
@@ -138,14 +156,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     String backboneName = backbone;
     HeadConfig baselineHead = null;
     for (Map.Entry<String, Path> model : models.entrySet()) {
-      Artefact.Manifest manifest = Artefact.inspect(model.getValue());
+      Artefact.Opened opened = Artefact.open(model.getValue(), dev, m -> {});
+      Artefact.Manifest manifest = opened.manifest();
       if (baselineHead == null) {
         baselineHead = manifest.head();
       }
       if (backboneName == null) {
         backboneName = manifest.training().path("options").path("backbone").asText(null);
       }
-      try (ProsperModel loaded = Artefact.load(model.getValue(), dev)) {
+      try (ProsperModel loaded = opened.model()) {
         SparseRetriever retriever =
             sparse(model.getKey(), loaded, dataset, texts, judgements, results);
         if (hybrid && model.getKey().equals(models.keySet().iterator().next())) {
@@ -340,8 +359,24 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   private Map<String, Double> evaluate(
       String row, Retriever retriever, List<String> texts, List<Map<String, Double>> judgements) {
-    Map<String, Double> metrics =
-        new LinkedHashMap<>(rankingMetrics(row, retriever.search(texts, 1000), judgements));
+    List<List<Retriever.Scored>> scored = retriever.searchScored(texts, 1000);
+    List<List<String>> rankings = new ArrayList<>(scored.size());
+    for (int q = 0; q < scored.size(); q++) {
+      List<Retriever.Scored> results = scored.get(q);
+      rankings.add(results.stream().map(Retriever.Scored::id).toList());
+      for (int r = 0; r < Math.min(runDepth, results.size()); r++) {
+        run.append(
+            String.format(
+                Locale.ROOT,
+                "%s\t%s\t%d\t%s\t%.9g%n",
+                row,
+                queryIds.get(q),
+                r + 1,
+                results.get(r).id(),
+                results.get(r).score()));
+      }
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>(rankingMetrics(row, rankings, judgements));
     metrics.putAll(retriever.statistics());
     return metrics;
   }
@@ -415,6 +450,9 @@ public final class EvaluateCommand implements Callable<Integer> {
       md.append(RankingMetrics.markdownTable(pValues, RankingMetrics.NAMES));
     }
     Files.writeString(output.resolve("report.md"), md);
+    if (runDepth > 0) {
+      Files.writeString(output.resolve("run.tsv"), run);
+    }
     dev.prosper.training.eval.SparsityCharts.write(results, reference, output);
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode json = mapper.createObjectNode();

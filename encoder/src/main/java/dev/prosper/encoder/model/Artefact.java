@@ -113,15 +113,7 @@ public final class Artefact {
    * @throws ArtefactException naming the artefact and the problem
    */
   public static Manifest inspect(Path artefact) throws IOException {
-    if (isZip(artefact)) {
-      Path directory = unzip(artefact);
-      try {
-        return inspectDirectory(directory, artefact);
-      } finally {
-        deleteTree(directory);
-      }
-    }
-    return inspectDirectory(artefact, artefact);
+    return open(artefact, null, manifest -> {}).manifest();
   }
 
   /**
@@ -130,32 +122,64 @@ public final class Artefact {
    * @throws ArtefactException naming the artefact and the problem
    */
   public static ProsperModel load(Path artefact, Device device) throws IOException {
+    return open(artefact, device, manifest -> {}).model();
+  }
+
+  /** An artefact read and verified once: its manifest and, unless only inspected, its model. */
+  public record Opened(Manifest manifest, ProsperModel model) {}
+
+  /**
+   * Reads an artefact once: checks the manifest, both checksums (one pass over each file), every
+   * weight's shape and the tokenizer (loaded once), hands the manifest to {@code accept} (which may
+   * refuse it by throwing, before any weight is read) and then loads the model on {@code device};
+   * with a {@code null} device it only inspects.
+   *
+   * @throws ArtefactException naming the artefact and the problem
+   */
+  public static Opened open(
+      Path artefact, Device device, java.util.function.Consumer<Manifest> accept)
+      throws IOException {
     if (isZip(artefact)) {
       Path directory = unzip(artefact);
       try {
-        return loadDirectory(directory, artefact, device);
+        return openDirectory(directory, artefact, device, accept);
       } finally {
         deleteTree(directory);
       }
     }
-    return loadDirectory(artefact, artefact, device);
+    return openDirectory(artefact, artefact, device, accept);
   }
 
-  private static ProsperModel loadDirectory(Path directory, Path artefact, Device device)
+  private static Opened openDirectory(
+      Path directory, Path artefact, Device device, java.util.function.Consumer<Manifest> accept)
       throws IOException {
-    Manifest manifest = inspectDirectory(directory, artefact);
-    ProsperTokenizer tokenizer =
-        ProsperTokenizer.load(directory.resolve(TOKENIZER), manifest.head().maxLength());
+    ProsperTokenizer[] tokenizer = new ProsperTokenizer[1];
+    Manifest manifest;
+    try {
+      manifest = inspectDirectory(directory, artefact, tokenizer);
+      accept.accept(manifest);
+    } catch (IOException | RuntimeException e) {
+      if (tokenizer[0] != null) {
+        tokenizer[0].close();
+      }
+      throw e;
+    }
+    if (device == null) {
+      tokenizer[0].close();
+      return new Opened(manifest, null);
+    }
     Parameters parameters = Parameters.create(device);
     try (SafetensorsFile weights = SafetensorsFile.open(directory.resolve(WEIGHTS))) {
       for (String name :
           ProsperModel.parameterShapes(manifest.backbone(), manifest.head()).keySet()) {
         parameters.put(name, weights.readFloats(name));
       }
-      return new ProsperModel(manifest.backbone(), manifest.head(), tokenizer, parameters);
+      return new Opened(
+          manifest,
+          new ProsperModel(manifest.backbone(), manifest.head(), tokenizer[0], parameters));
     } catch (IOException | RuntimeException e) {
       parameters.close();
-      tokenizer.close();
+      tokenizer[0].close();
       if (e instanceof ArtefactException artefactException) {
         throw artefactException;
       }
@@ -163,7 +187,9 @@ public final class Artefact {
     }
   }
 
-  private static Manifest inspectDirectory(Path directory, Path artefact) throws IOException {
+  /** Checks an artefact directory; the tokenizer it loads is left in {@code tokenizer[0]}. */
+  private static Manifest inspectDirectory(
+      Path directory, Path artefact, ProsperTokenizer[] tokenizer) throws IOException {
     if (!Files.isDirectory(directory)) {
       throw new ArtefactException(artefact, "not found (expected a directory or a .zip)");
     }
@@ -243,9 +269,9 @@ public final class Artefact {
       throw new ArtefactException(artefact, e.getMessage(), e);
     }
     int vocabulary;
-    try (ProsperTokenizer tokenizer =
-        ProsperTokenizer.load(directory.resolve(TOKENIZER), head.maxLength())) {
-      vocabulary = tokenizer.vocabularySize();
+    try {
+      tokenizer[0] = ProsperTokenizer.load(directory.resolve(TOKENIZER), head.maxLength());
+      vocabulary = tokenizer[0].vocabularySize();
     } catch (IOException | RuntimeException e) {
       throw new ArtefactException(artefact, e.getMessage(), e);
     }

@@ -12,9 +12,6 @@ public sealed interface Backbone permits BertBackbone, Qwen2Backbone {
 
   BackboneConfig config();
 
-  /** Whether attention is causal (a position sees only itself and earlier positions). */
-  boolean causal();
-
   /**
    * The shape of every weight the backbone and its LM head need, in checkpoint order; a model's
    * {@link Parameters} hold exactly these plus the PROSPER head's.

@@ -100,12 +100,6 @@ public final class Backbones {
     return fromCheckpoint(path, head, device, seed);
   }
 
-  /** Whether the jar of a pretrained encoder is on the classpath. */
-  public static boolean available(String name) {
-    Pretrained pretrained = PRETRAINED.get(name);
-    return pretrained != null && Backbones.class.getResource(pretrained.onnxResource()) != null;
-  }
-
   private static ProsperModel fromPretrained(
       Pretrained pretrained, HeadConfig head, Device device, long seed) throws IOException {
     Path directory = Files.createTempDirectory("prosper-backbone-");

@@ -25,11 +25,6 @@ public final class BertBackbone implements Backbone {
     return config;
   }
 
-  @Override
-  public boolean causal() {
-    return false;
-  }
-
   static String layer(int index, String name) {
     return "encoder.layer." + index + "." + name;
   }
@@ -97,19 +92,25 @@ public final class BertBackbone implements Backbone {
     x = norm(p, x, "embeddings.LayerNorm");
     NDArray bias = Ops.paddingBias(mask);
     for (int l = 0; l < config.layers(); l++) {
-      NDArray q = Ops.splitHeads(dense(p, x, layer(l, LINEARS[0])), config.heads());
-      NDArray k = Ops.splitHeads(dense(p, x, layer(l, LINEARS[1])), config.heads());
-      NDArray v = Ops.splitHeads(dense(p, x, layer(l, LINEARS[2])), config.heads());
-      NDArray context = Ops.mergeHeads(Ops.attention(q, k, v, bias));
-      x =
-          norm(
-              p,
-              x.add(dense(p, context, layer(l, LINEARS[3]))),
-              layer(l, "attention.output.LayerNorm"));
-      NDArray inner = Activation.gelu(dense(p, x, layer(l, LINEARS[4])));
-      x = norm(p, x.add(dense(p, inner, layer(l, LINEARS[5]))), layer(l, "output.LayerNorm"));
+      x = norm(p, x.add(attention(p, x, l, bias)), layer(l, "attention.output.LayerNorm"));
+      x = norm(p, x.add(mlp(p, x, l)), layer(l, "output.LayerNorm"));
     }
     return x;
+  }
+
+  /** Layer {@code l}'s bidirectional multi-head self-attention and its output projection. */
+  private NDArray attention(Parameters p, NDArray x, int l, NDArray paddingBias) {
+    NDArray q = Ops.splitHeads(dense(p, x, layer(l, LINEARS[0])), config.heads());
+    NDArray k = Ops.splitHeads(dense(p, x, layer(l, LINEARS[1])), config.heads());
+    NDArray v = Ops.splitHeads(dense(p, x, layer(l, LINEARS[2])), config.heads());
+    NDArray context = Ops.mergeHeads(Ops.attention(q, k, v, paddingBias));
+    return dense(p, context, layer(l, LINEARS[3]));
+  }
+
+  /** Layer {@code l}'s feed-forward block: GELU between the intermediate and output layers. */
+  private static NDArray mlp(Parameters p, NDArray x, int l) {
+    NDArray inner = Activation.gelu(dense(p, x, layer(l, LINEARS[4])));
+    return dense(p, inner, layer(l, LINEARS[5]));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.prosper.encoder.model;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.prosper.encoder.SparseVector;
 import java.util.Locale;
 
 /**
@@ -88,6 +89,42 @@ public record HeadConfig(
    */
   public int servedTopK(Mode mode) {
     return Math.min(mode == Mode.QUERY ? queryTopK : documentTopK, window(mode));
+  }
+
+  /**
+   * The served-size rule, the only one: a request's {@code top_k} when it gives one, else {@link
+   * #servedTopK(Mode)} capped by {@code limit} (the node's clause limit for queries).
+   *
+   * @throws IllegalArgumentException if {@code requested} is below 1
+   */
+  public int servedTopK(Mode mode, Integer requested, int limit) {
+    if (requested != null) {
+      if (requested < 1) {
+        throw new IllegalArgumentException("[top_k] must be at least 1, got " + requested);
+      }
+      return requested;
+    }
+    return Math.min(servedTopK(mode), limit);
+  }
+
+  /**
+   * The normalisation of a served vector (eq. 11 and its ablation variants), the sparse form of
+   * {@link ProsperHead#normalizeQuery} and {@link ProsperHead#normalizeDocument}: queries are
+   * L2-normalised ({@code query-l2}, {@code both-l2}) or L1-normalised ({@code query-l1}),
+   * documents L2-normalised for {@code doc-l2} and {@code both-l2}; otherwise as they are.
+   */
+  public SparseVector normalize(SparseVector vector, Mode mode) {
+    if (mode == Mode.QUERY) {
+      return switch (normalization) {
+        case QUERY_L2, BOTH_L2 -> vector.l2Normalized();
+        case QUERY_L1 -> vector.l1Normalized();
+        case NONE, DOC_L2 -> vector;
+      };
+    }
+    return switch (normalization) {
+      case BOTH_L2, DOC_L2 -> vector.l2Normalized();
+      case QUERY_L2, QUERY_L1, NONE -> vector;
+    };
   }
 
   /** The same head with other windows (document_top_k stays, capped by the new k_d at serving). */

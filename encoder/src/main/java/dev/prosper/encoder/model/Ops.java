@@ -49,7 +49,7 @@ final class Ops {
         .reshape(shape.get(0), 1, 1, shape.get(1));
   }
 
-  /** log(1 + relu(x)), the saturation of PROSPER's equation 1. */
+  /** log(1 + relu(x)), the saturation of the paper's eq. 5. */
   static NDArray saturate(NDArray x) {
     return x.maximum(Scalars.of(x, 0)).add(1f).log();
   }

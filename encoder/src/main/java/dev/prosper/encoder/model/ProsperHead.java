@@ -8,8 +8,11 @@ import dev.prosper.encoder.model.HeadConfig.Lrn;
 import dev.prosper.encoder.model.HeadConfig.Normalization;
 
 /**
- * The equations of the PROSPER head (DESIGN.md, "The model") as differentiable array functions.
- * Each is public so that tests can check it against a direct computation.
+ * The equations of the PROSPER head as differentiable array functions, numbered as in the paper
+ * ("LLMs as Sparse Retrievers", arXiv 2510.18527): saturation (eq. 5), pooling (eqs. 6, 7), the
+ * literal residual network (eqs. 8, 9), the lexical focusing window (eq. 10), the asymmetric score
+ * (eq. 11) and the FLOPS regulariser (eq. 3) of the loss (eqs. 12, 13, in the training job's {@code
+ * Objective}). Each is public so that tests can check it against a direct computation.
  */
 public final class ProsperHead {
 
@@ -17,13 +20,14 @@ public final class ProsperHead {
 
   private ProsperHead() {}
 
-  /** Equation 1: log(1 + relu(x)). */
+  /** Eq. 5, log saturation: log(1 + relu(x)). */
   public static NDArray saturate(NDArray x) {
     return Ops.saturate(x);
   }
 
   /**
-   * Rows of {@code [batch, length, dim]} at each sequence's last non-padding position.
+   * Eqs. 6, 7, last pooling: rows of {@code [batch, length, dim]} at each sequence's last
+   * non-padding position.
    *
    * @param mask {@code [batch, length]}, 1 for real tokens, padding after them
    */
@@ -36,14 +40,18 @@ public final class ProsperHead {
     return states.mul(oneHot).sum(new int[] {1});
   }
 
-  /** Max over non-padding positions of non-negative {@code [batch, length, vocab]} values. */
+  /**
+   * Max pooling (the SPLADE variant of eq. 6): max over non-padding positions of non-negative
+   * {@code [batch, length, vocab]} values.
+   */
   public static NDArray maxPool(NDArray saturated, NDArray mask) {
     NDArray keep = mask.toType(DataType.FLOAT32, false).expandDims(2);
     return saturated.mul(keep).max(new int[] {1});
   }
 
   /**
-   * Equation 3, the literal residual network.
+   * Eqs. 8, 9, the literal residual network: W = w + I ⊙ (max(w') − w') ({@code residual}), W = w +
+   * I ⊙ w' ({@code add}) or W = w ({@code none}).
    *
    * @param w pooled representation {@code [batch, vocab]}
    * @param wPrime FC(Last(h~)), {@code [batch, vocab]}
@@ -58,8 +66,9 @@ public final class ProsperHead {
   }
 
   /**
-   * Equation 4, the lexical focusing window: per row, keeps the k largest values when the row has
-   * more than k non-zero values, else keeps the row as is. Ties at the k-th value are kept.
+   * Eq. 10, the lexical focusing window (the differentiable training form; serving uses {@code
+   * SparseVector.topK}, which breaks ties by term): per row, keeps the k largest values when the
+   * row has more than k non-zero values, else keeps the row as is. Ties at the k-th value are kept.
    */
   public static NDArray window(NDArray x, int k) {
     long size = x.getShape().get(x.getShape().dimension() - 1);
@@ -105,7 +114,10 @@ public final class ProsperHead {
     };
   }
 
-  /** Equation 5 for all pairs: {@code [queries, documents]} scores of windowed representations. */
+  /**
+   * Eq. 11 for all pairs: {@code [queries, documents]} scores of windowed representations, each
+   * side normalised as the variant says (the paper's: the query L2-normalised).
+   */
   public static NDArray score(NDArray queries, NDArray documents, Normalization normalization) {
     return normalizeQuery(queries, normalization)
         .matMul(normalizeDocument(documents, normalization).transpose());

@@ -2,8 +2,8 @@ package dev.prosper.encoder.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.model.HeadConfig.Lrn;
 import dev.prosper.encoder.model.HeadConfig.Pooling;
 import dev.prosper.encoder.tokenizer.ProsperTokenizer;
@@ -208,7 +208,7 @@ public final class ProsperModel implements AutoCloseable {
       long[] mask = batch.attentionMask()[r];
       for (int t = 0; t < ids.length; t++) {
         int id = (int) ids[t];
-        if (mask[t] == 1 && id >= 0 && id < vocab && termMask[id] == 1f) {
+        if (mask[t] == 1 && isTerm(id)) {
           indicator[r * vocab + id] = 1f;
         }
       }
@@ -217,8 +217,8 @@ public final class ProsperModel implements AutoCloseable {
   }
 
   /**
-   * PROSPER equations 1–3 for a batch: saturation, pooling and the literal residual network,
-   * without the window. Differentiable; all arrays are attached to {@code manager}.
+   * The paper's eqs. 5–9 for a batch: saturation, pooling and the literal residual network, without
+   * the window. Differentiable; all arrays are attached to {@code manager}.
    */
   public Representation represent(NDManager manager, TokenBatch batch) {
     NDArray[] in = inputs(manager, batch);
@@ -250,22 +250,45 @@ public final class ProsperModel implements AutoCloseable {
     return tokenizer.encode(texts);
   }
 
-  /** Encodes texts with the mode's window (k_q or k_d). */
-  public List<EncodedText> encode(List<String> texts, Mode mode) {
-    return encode(texts, mode, head.window(mode));
+  /**
+   * The served vectors of texts: the mode's window, its served size ({@link
+   * HeadConfig#servedTopK(Mode)}) and the head's normalisation.
+   */
+  public List<SparseVector> encode(List<String> texts, Mode mode) {
+    return encode(texts, mode, head.servedTopK(mode));
   }
 
   /**
-   * Encodes texts in batches, keeping at most {@code topK} terms of positive weight per text. Texts
-   * longer than the max length are truncated. The same text gives the same terms alone or in any
-   * batch (up to float rounding in the last bits).
+   * The served vectors of texts, each keeping its {@code topK} largest terms and normalised as the
+   * head says ({@link HeadConfig#normalize}): what the node stores for a document and scores for a
+   * query. This is the one serving contract; every consumer (the ingest processor, {@code
+   * prosper_sparse}, {@code _encode}, {@code encode}, {@code evaluate} and validation) uses its
+   * output as is.
    *
    * @throws IllegalArgumentException if a text is null or topK < 1
    */
-  public List<EncodedText> encode(List<String> texts, Mode mode, int topK) {
+  public List<SparseVector> encode(List<String> texts, Mode mode, int topK) {
+    List<SparseVector> raw = encodeUnnormalized(texts, topK);
+    List<SparseVector> served = new ArrayList<>(raw.size());
+    for (SparseVector vector : raw) {
+      served.add(head.normalize(vector, mode));
+    }
+    return served;
+  }
+
+  /**
+   * The terms of {@link #encode(List, Mode, int)} before normalisation (queries and documents are
+   * encoded alike: the {@code topK} largest weights W of eq. 9). Texts are encoded in batches;
+   * longer ones than the max length are truncated. The same text gives the same terms alone or in
+   * any batch (up to float rounding in the last bits).
+   *
+   * @throws IllegalArgumentException if a text is null or topK < 1
+   */
+  public List<SparseVector> encodeUnnormalized(List<String> texts, int topK) {
     if (topK < 1) {
       throw new IllegalArgumentException("[top_k] must be at least 1, got " + topK);
     }
+    int k = topK;
     // Texts of similar length share a batch so that little compute goes to padding.
     TokenBatch all = tokenize(texts);
     Integer[] order = new Integer[texts.size()];
@@ -273,7 +296,7 @@ public final class ProsperModel implements AutoCloseable {
       order[i] = i;
     }
     Arrays.sort(order, Comparator.comparingInt(all::length));
-    EncodedText[] encoded = new EncodedText[texts.size()];
+    SparseVector[] encoded = new SparseVector[texts.size()];
     for (int start = 0; start < order.length; start += batchSize) {
       int[] rows = new int[Math.min(batchSize, order.length - start)];
       for (int i = 0; i < rows.length; i++) {
@@ -285,13 +308,17 @@ public final class ProsperModel implements AutoCloseable {
         weights = represent(manager, batch).full().toFloatArray();
       }
       for (int r = 0; r < rows.length; r++) {
-        encoded[rows[r]] = terms(weights, r, batch, topK);
+        encoded[rows[r]] = terms(weights, r, batch, k);
       }
     }
     return List.of(encoded);
   }
 
-  private EncodedText terms(float[] weights, int row, TokenBatch batch, int topK) {
+  /**
+   * The {@code k} largest positive weights of one row with their literal flags (only the candidates
+   * at or above the k-th weight become terms; {@link SparseVector#topK} breaks ties).
+   */
+  private SparseVector terms(float[] weights, int row, TokenBatch batch, int k) {
     int vocab = config.vocabSize();
     Set<Integer> literal = new HashSet<>();
     for (int t = 0; t < batch.ids()[row].length; t++) {
@@ -304,60 +331,26 @@ public final class ProsperModel implements AutoCloseable {
     int count = 0;
     for (int id = 0; id < vocab; id++) {
       float weight = weights[row * vocab + id];
-      if (weight > 0f && Float.isFinite(weight) && termMask[id] == 1f) {
+      if (weight > 0f && Float.isFinite(weight) && isTerm(id)) {
         ids[count] = id;
         kept[count++] = weight;
       }
     }
     float threshold = 0f;
-    if (count > topK) {
+    if (count > k) {
       float[] sorted = Arrays.copyOf(kept, count);
       Arrays.sort(sorted);
-      threshold = sorted[count - topK];
+      threshold = sorted[count - k];
     }
-    List<EncodedText.Term> terms = new ArrayList<>(Math.min(count, topK));
+    List<SparseVector.Term> terms = new ArrayList<>(Math.min(count, k));
     for (int i = 0; i < count; i++) {
       if (kept[i] >= threshold) {
         terms.add(
-            new EncodedText.Term(
+            new SparseVector.Term(
                 tokenizer.token(ids[i]), ids[i], kept[i], literal.contains(ids[i])));
       }
     }
-    terms.sort(
-        Comparator.comparingDouble((EncodedText.Term t) -> -t.weight())
-            .thenComparing(EncodedText.Term::term));
-    return new EncodedText(terms.size() > topK ? terms.subList(0, topK) : terms);
-  }
-
-  /**
-   * Sentence embeddings the way the backbone was trained to give them (BERT: CLS or mean pooling of
-   * the last layer; Qwen2: last position), L2-normalised: the dense baseline.
-   */
-  public float[][] denseEmbeddings(List<String> texts) {
-    float[][] embeddings = new float[texts.size()][];
-    for (int start = 0; start < texts.size(); start += batchSize) {
-      List<String> chunk = texts.subList(start, Math.min(texts.size(), start + batchSize));
-      TokenBatch batch = tokenize(chunk);
-      try (NDManager manager = parameters.manager().newSubManager()) {
-        NDArray[] in = inputs(manager, batch);
-        NDArray hidden = backbone.hiddenStates(parameters, in[0], in[1]);
-        NDArray pooled;
-        if (config instanceof BertConfig bert && bert.densePooling().equals("mean")) {
-          NDArray mask = in[1].toType(DataType.FLOAT32, false).expandDims(2);
-          pooled = hidden.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}));
-        } else if (config instanceof BertConfig) {
-          pooled = hidden.get(":, 0, :");
-        } else {
-          pooled = ProsperHead.last(hidden, in[1]);
-        }
-        float[] flat = ProsperHead.l2(pooled).toFloatArray();
-        int dim = config.hiddenSize();
-        for (int r = 0; r < chunk.size(); r++) {
-          embeddings[start + r] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
-        }
-      }
-    }
-    return embeddings;
+    return SparseVector.ofTerms(terms).topK(k);
   }
 
   @Override

@@ -28,11 +28,6 @@ public final class Qwen2Backbone implements Backbone {
     return config;
   }
 
-  @Override
-  public boolean causal() {
-    return true;
-  }
-
   static String layer(int index, String name) {
     return "model.layers." + index + "." + name;
   }
@@ -75,27 +70,41 @@ public final class Qwen2Backbone implements Backbone {
     NDArray x =
         Embedding.embedding(ids, p.get("model.embed_tokens.weight"), SparseFormat.DENSE)
             .singletonOrThrow();
-    int groups = config.heads() / config.keyValueHeads();
     for (int l = 0; l < config.layers(); l++) {
       NDArray h = rmsNorm(x, p.get(layer(l, "input_layernorm.weight")));
-      NDArray q = Ops.splitHeads(proj(p, h, l, "q_proj", true), config.heads());
-      NDArray k = Ops.splitHeads(proj(p, h, l, "k_proj", true), config.keyValueHeads());
-      NDArray v = Ops.splitHeads(proj(p, h, l, "v_proj", true), config.keyValueHeads());
-      q = rotate(q, rotary);
-      k = rotate(k, rotary);
-      if (groups > 1) {
-        k = k.repeat(1, groups);
-        v = v.repeat(1, groups);
-      }
-      NDArray context = Ops.mergeHeads(Ops.attention(q, k, v, bias));
-      x = x.add(proj(p, context, l, "o_proj", false));
+      x = x.add(attention(p, h, l, rotary, bias));
       h = rmsNorm(x, p.get(layer(l, "post_attention_layernorm.weight")));
-      NDArray gate = Ops.linear(h, p.get(layer(l, "mlp.gate_proj.weight")), null);
-      NDArray up = Ops.linear(h, p.get(layer(l, "mlp.up_proj.weight")), null);
-      NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-      x = x.add(Ops.linear(act, p.get(layer(l, "mlp.down_proj.weight")), null));
+      x = x.add(mlp(p, h, l));
     }
     return rmsNorm(x, p.get("model.norm.weight"));
+  }
+
+  /**
+   * Layer {@code l}'s causal self-attention: rotary positions on queries and keys, grouped-query
+   * attention (each key/value head shared by {@code heads / key_value_heads} query heads), output
+   * projection.
+   */
+  private NDArray attention(Parameters p, NDArray h, int l, NDArray[] rotary, NDArray bias) {
+    int groups = config.heads() / config.keyValueHeads();
+    NDArray q = Ops.splitHeads(proj(p, h, l, "q_proj", true), config.heads());
+    NDArray k = Ops.splitHeads(proj(p, h, l, "k_proj", true), config.keyValueHeads());
+    NDArray v = Ops.splitHeads(proj(p, h, l, "v_proj", true), config.keyValueHeads());
+    q = rotate(q, rotary);
+    k = rotate(k, rotary);
+    if (groups > 1) {
+      k = k.repeat(1, groups);
+      v = v.repeat(1, groups);
+    }
+    NDArray context = Ops.mergeHeads(Ops.attention(q, k, v, bias));
+    return proj(p, context, l, "o_proj", false);
+  }
+
+  /** Layer {@code l}'s SwiGLU feed-forward block: down(silu(gate(h)) ⊙ up(h)). */
+  private static NDArray mlp(Parameters p, NDArray h, int l) {
+    NDArray gate = Ops.linear(h, p.get(layer(l, "mlp.gate_proj.weight")), null);
+    NDArray up = Ops.linear(h, p.get(layer(l, "mlp.up_proj.weight")), null);
+    NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
+    return Ops.linear(act, p.get(layer(l, "mlp.down_proj.weight")), null);
   }
 
   @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.testing.TinyCheckpoints;
 import dev.prosper.encoder.weights.FloatTensor;
 import java.io.IOException;
@@ -59,7 +60,7 @@ class ArtefactTest {
   @Test
   void saveLoadEncodeIsBitIdenticalAndOddTermKeysRoundTrip() throws IOException {
     Path checkpoint = temp.resolve("checkpoint");
-    List<EncodedText> before;
+    List<SparseVector> before;
     try (ProsperModel model =
         Backbones.load(checkpoint.toString(), HeadConfig.DEFAULT, Device.cpu(), 5)) {
       boostOddTerms(model);
@@ -69,7 +70,7 @@ class ArtefactTest {
     Artefact.zip(artefact, zip);
     for (Path path : List.of(artefact, zip)) {
       try (ProsperModel loaded = Artefact.load(path, Device.cpu())) {
-        List<EncodedText> after = loaded.encode(TEXTS, Mode.DOCUMENT);
+        List<SparseVector> after = loaded.encode(TEXTS, Mode.DOCUMENT);
         assertEquals(before, after, "bit-identical after " + path.getFileName());
         for (String term : ODD_TERMS) {
           assertTrue(after.get(0).weights().containsKey(term), term);
@@ -138,11 +139,11 @@ class ArtefactTest {
         });
     try (ProsperModel loaded = Artefact.load(artefact, Device.cpu())) {
       assertEquals(3, loaded.head().servedTopK(Mode.DOCUMENT));
-      EncodedText text = loaded.encode(TEXTS.subList(0, 2), Mode.DOCUMENT, 10_000).get(1);
+      SparseVector text = loaded.encode(TEXTS.subList(0, 2), Mode.DOCUMENT, 10_000).get(1);
       assertTrue(text.weights().containsKey("café"));
       assertTrue(text.weights().containsKey("ft."), "a term with letters and a dot stays");
       assertFalse(text.weights().containsKey("🙂"), "no letter or digit: never a term");
-      for (EncodedText.Term term : text.terms()) {
+      for (SparseVector.Term term : text.terms()) {
         assertTrue(HeadConfig.Terms.ALPHANUMERIC.admits(term.term()), term.term());
       }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import java.util.List;
 import java.util.Map;
@@ -52,26 +53,68 @@ class ProsperModelTest {
 
   @Test
   void encodesTermsWithLiteralFlagsWithinTheWindowAndWithoutSpecialTokens() {
-    List<EncodedText> encoded =
+    List<SparseVector> encoded =
         model.encode(List.of("9 ft. patio umbrella", "cordless drill"), Mode.QUERY);
     assertEquals(2, encoded.size());
-    for (EncodedText text : encoded) {
+    for (SparseVector text : encoded) {
       assertTrue(text.size() > 0 && text.size() <= 256, "size " + text.size());
       float previous = Float.MAX_VALUE;
-      for (EncodedText.Term term : text.terms()) {
+      for (SparseVector.Term term : text.terms()) {
         assertTrue(term.weight() > 0 && term.weight() <= previous);
         previous = term.weight();
         assertFalse(Set.of("[CLS]", "[SEP]", "[PAD]").contains(term.term()), term.term());
       }
     }
     Set<String> input = Set.of("9", "ft", ".", "patio", "umbrella");
-    for (EncodedText.Term term : encoded.get(0).terms()) {
+    for (SparseVector.Term term : encoded.get(0).terms()) {
       assertEquals(input.contains(term.term()), term.literal(), term.term());
     }
     // Residual LRN lifts every literal term but the one whose w' is the maximum (it gets 0).
-    long literals = encoded.get(0).terms().stream().filter(EncodedText.Term::literal).count();
+    long literals = encoded.get(0).terms().stream().filter(SparseVector.Term::literal).count();
     assertTrue(literals >= 4, "literal terms kept: " + literals);
     assertTrue(model.encode(List.of("cordless drill"), Mode.DOCUMENT, 3).get(0).size() <= 3);
+  }
+
+  @Test
+  void encodeServesEachNormalisationItsOwnWay() {
+    HeadConfig d = HeadConfig.DEFAULT;
+    List<String> texts = List.of("9 ft. patio umbrella", "cordless drill 18v");
+    List<SparseVector> raw = model.encodeUnnormalized(texts, 16);
+    for (HeadConfig.Normalization normalization : HeadConfig.Normalization.values()) {
+      HeadConfig head =
+          new HeadConfig(
+              d.pooling(),
+              d.lrn(),
+              d.lfw(),
+              d.queryWindow(),
+              d.documentWindow(),
+              16,
+              normalization,
+              d.maxLength(),
+              d.terms(),
+              16);
+      ProsperModel view = model.withHead(head);
+      for (Mode mode : Mode.values()) {
+        List<SparseVector> served = view.encode(texts, mode);
+        for (int i = 0; i < texts.size(); i++) {
+          SparseVector expected =
+              switch (normalization) {
+                case QUERY_L2 -> mode == Mode.QUERY ? raw.get(i).l2Normalized() : raw.get(i);
+                case QUERY_L1 -> mode == Mode.QUERY ? raw.get(i).l1Normalized() : raw.get(i);
+                case DOC_L2 -> mode == Mode.DOCUMENT ? raw.get(i).l2Normalized() : raw.get(i);
+                case BOTH_L2 -> raw.get(i).l2Normalized();
+                case NONE -> raw.get(i);
+              };
+          String what = normalization.id() + " " + mode.id() + " " + texts.get(i);
+          assertEquals(expected.weights().keySet(), served.get(i).weights().keySet(), what);
+          Map<String, Float> actual = served.get(i).weights();
+          expected
+              .weights()
+              .forEach((term, weight) -> assertEquals(weight, actual.get(term), 1e-6f, what));
+          assertEquals(expected.literalTerms(), served.get(i).literalTerms(), what);
+        }
+      }
+    }
   }
 
   @Test
@@ -79,8 +122,8 @@ class ProsperModelTest {
     String text = "stainless steel 18 in. gas grill with side burner";
     model.setBatchSize(4);
     try {
-      EncodedText alone = model.encode(List.of(text), Mode.DOCUMENT).get(0);
-      List<EncodedText> batch =
+      SparseVector alone = model.encode(List.of(text), Mode.DOCUMENT).get(0);
+      List<SparseVector> batch =
           model.encode(
               List.of(
                   "a",
@@ -117,26 +160,5 @@ class ProsperModelTest {
     IllegalArgumentException mode =
         assertThrows(IllegalArgumentException.class, () -> Mode.of("passage"));
     assertTrue(mode.getMessage().contains("[mode]"), mode.getMessage());
-  }
-
-  @Test
-  void denseEmbeddingsAreUnitVectorsAndRankTheParaphraseFirst() {
-    float[][] e =
-        model.denseEmbeddings(
-            List.of("outdoor patio umbrella", "umbrella for the garden terrace", "cordless drill"));
-    double norm = 0;
-    for (float value : e[0]) {
-      norm += value * value;
-    }
-    assertEquals(1.0, norm, 1e-4);
-    assertTrue(dot(e[0], e[1]) > dot(e[0], e[2]));
-  }
-
-  private static double dot(float[] a, float[] b) {
-    double sum = 0;
-    for (int i = 0; i < a.length; i++) {
-      sum += a[i] * b[i];
-    }
-    return sum;
   }
 }

@@ -1,15 +1,13 @@
 package dev.prosper.plugin.query;
 
 import dev.prosper.encoder.SparseVector;
-import dev.prosper.encoder.model.EncodedText;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
@@ -17,7 +15,6 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
-import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -43,15 +40,18 @@ import org.opensearch.index.query.QueryShardException;
  *     "query_text": "9 ft patio umbrella", "model_id": "prosper-en", "top_k": 16 } } }
  * </pre>
  *
- * With {@code query_text}, the text is encoded in query mode by the registered model during rewrite
- * (asynchronously, on the {@code prosper_encode} pool), keeping {@code top_k} terms (default: the
- * artefact's {@code query_top_k}); the rewritten query carries the weights and which terms are
- * literal, for {@code explain}.
+ * With {@code query_text}, the text is encoded by the registered model during rewrite
+ * (asynchronously, on the {@code prosper_encode} pool) into its served vector ({@code
+ * ProsperModel.encode}: {@code top_k} terms, default the artefact's {@code query_top_k}, normalised
+ * as the artefact says); the rewritten query carries that vector, literal flags included (for
+ * {@code explain}), and {@link #doToQuery} only emits its clauses. With {@code query_tokens}, the
+ * served vector is the {@code top_k} largest weights (ties by term) divided by their L2 norm (eq.
+ * 11).
  *
- * <p>The query keeps the {@code top_k} largest weights (ties by term), divides them by their L2
- * norm and sums, per document, query weight × stored feature value over the shared terms. Stored
- * values carry 9 significant bits (Lucene {@link org.apache.lucene.document.FeatureField}), which
- * bounds the score's relative error at about 0.4 %.
+ * <p>The score sums, per document, query weight × stored feature value over the shared terms.
+ * Stored values carry 9 significant bits (Lucene {@link org.apache.lucene.document.FeatureField}),
+ * which bounds the score's relative error at about 0.4 %. Parsing: {@link
+ * ProsperSparseQueryParser}.
  */
 public final class ProsperSparseQueryBuilder
     extends AbstractQueryBuilder<ProsperSparseQueryBuilder> {
@@ -61,7 +61,6 @@ public final class ProsperSparseQueryBuilder
   public static final ParseField TOP_K_FIELD = new ParseField("top_k");
   public static final ParseField QUERY_TEXT_FIELD = new ParseField("query_text");
   public static final ParseField MODEL_ID_FIELD = new ParseField("model_id");
-  public static final ParseField LITERAL_TERMS_FIELD = new ParseField("literal_terms");
 
   private static volatile QueryEncoder queryEncoder;
 
@@ -86,26 +85,17 @@ public final class ProsperSparseQueryBuilder
 
   private final String modelId;
 
-  /** Terms of {@link #queryTokens} that are in the query text; {@code null} when unknown. */
-  private final Set<String> literalTerms;
+  /** The served vector of {@link #queryText} once rewrite has encoded it, else {@code null}. */
+  private final SparseVector served;
 
   /** The encoding under way for {@link #queryText} (coordinating node only; not serialised). */
-  private final SetOnce<EncodedText> pending;
+  private final SetOnce<SparseVector> pending;
 
   /**
    * @throws IllegalArgumentException if the field name is empty, there are no tokens, a weight is
    *     not a finite number greater than 0, or {@code topK} is below 1
    */
   public ProsperSparseQueryBuilder(String fieldName, Map<String, Float> queryTokens, Integer topK) {
-    this(fieldName, queryTokens, topK, null);
-  }
-
-  /**
-   * @param literalTerms the terms of {@code queryTokens} that occur in the query text (shown by
-   *     explain), or {@code null} when unknown
-   */
-  public ProsperSparseQueryBuilder(
-      String fieldName, Map<String, Float> queryTokens, Integer topK, Set<String> literalTerms) {
     requireFieldAndTopK(fieldName, topK);
     if (queryTokens == null || queryTokens.isEmpty()) {
       throw new IllegalArgumentException(
@@ -122,8 +112,18 @@ public final class ProsperSparseQueryBuilder
     this.topK = topK;
     this.queryText = null;
     this.modelId = null;
-    this.literalTerms =
-        literalTerms == null ? null : Collections.unmodifiableSet(new TreeSet<>(literalTerms));
+    this.served = null;
+    this.pending = null;
+  }
+
+  /** The rewritten form of a query text: its served vector. */
+  ProsperSparseQueryBuilder(ProsperSparseQueryBuilder text, SparseVector served) {
+    this.fieldName = text.fieldName;
+    this.queryTokens = null;
+    this.topK = text.topK;
+    this.queryText = text.queryText;
+    this.modelId = text.modelId;
+    this.served = served;
     this.pending = null;
   }
 
@@ -142,7 +142,7 @@ public final class ProsperSparseQueryBuilder
       String queryText,
       String modelId,
       Integer topK,
-      SetOnce<EncodedText> pending) {
+      SetOnce<SparseVector> pending) {
     requireFieldAndTopK(fieldName, topK);
     if (queryText == null || queryText.isBlank()) {
       throw new IllegalArgumentException(
@@ -163,7 +163,7 @@ public final class ProsperSparseQueryBuilder
     this.topK = topK;
     this.queryText = queryText;
     this.modelId = modelId;
-    this.literalTerms = null;
+    this.served = null;
     this.pending = pending;
   }
 
@@ -199,8 +199,17 @@ public final class ProsperSparseQueryBuilder
     this.topK = in.readOptionalVInt();
     this.queryText = in.readOptionalString();
     this.modelId = in.readOptionalString();
-    this.literalTerms =
-        in.readBoolean() ? Collections.unmodifiableSet(new TreeSet<>(in.readStringList())) : null;
+    if (in.readBoolean()) {
+      int size = in.readVInt();
+      List<SparseVector.Term> terms = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        terms.add(
+            new SparseVector.Term(in.readString(), in.readInt(), in.readFloat(), in.readBoolean()));
+      }
+      this.served = SparseVector.ofTerms(terms);
+    } else {
+      this.served = null;
+    }
     this.pending = null;
   }
 
@@ -218,9 +227,15 @@ public final class ProsperSparseQueryBuilder
     out.writeOptionalVInt(topK);
     out.writeOptionalString(queryText);
     out.writeOptionalString(modelId);
-    out.writeBoolean(literalTerms != null);
-    if (literalTerms != null) {
-      out.writeStringCollection(literalTerms);
+    out.writeBoolean(served != null);
+    if (served != null) {
+      out.writeVInt(served.size());
+      for (SparseVector.Term term : served.terms()) {
+        out.writeString(term.term());
+        out.writeInt(term.id());
+        out.writeFloat(term.weight());
+        out.writeBoolean(term.literal());
+      }
     }
   }
 
@@ -237,9 +252,9 @@ public final class ProsperSparseQueryBuilder
     return modelId;
   }
 
-  /** The terms marked literal (from query text encoding), or {@code null} when unknown. */
-  public Set<String> literalTerms() {
-    return literalTerms;
+  /** The served vector of the query text after rewrite, or {@code null}. */
+  public SparseVector served() {
+    return served;
   }
 
   /**
@@ -264,17 +279,16 @@ public final class ProsperSparseQueryBuilder
   protected void doXContent(XContentBuilder builder, Params params) throws IOException {
     builder.startObject(NAME);
     builder.startObject(fieldName);
-    if (queryTokens != null) {
+    if (queryTokens != null || served != null) {
+      // A rewritten query text shows the weights it scores with.
+      Map<String, Float> weights =
+          queryTokens != null ? queryTokens : new TreeMap<>(served.weights());
       builder.startObject(QUERY_TOKENS_FIELD.getPreferredName());
-      for (Map.Entry<String, Float> token : queryTokens.entrySet()) {
+      for (Map.Entry<String, Float> token : weights.entrySet()) {
         builder.field(token.getKey(), token.getValue());
       }
       builder.endObject();
-    }
-    if (literalTerms != null) {
-      builder.array(LITERAL_TERMS_FIELD.getPreferredName(), literalTerms.toArray(new String[0]));
-    }
-    if (queryText != null) {
+    } else {
       builder.field(QUERY_TEXT_FIELD.getPreferredName(), queryText);
       builder.field(MODEL_ID_FIELD.getPreferredName(), modelId);
     }
@@ -286,224 +300,27 @@ public final class ProsperSparseQueryBuilder
     builder.endObject();
   }
 
-  /**
-   * Parses {@code {"<field>": {"query_tokens": {...}, "top_k": n, "boost": b, "_name": s}}}, the
-   * parser being positioned on the object that follows {@code "prosper_sparse"}.
-   */
+  /** Parses the object that follows {@code "prosper_sparse"} ({@link ProsperSparseQueryParser}). */
   public static ProsperSparseQueryBuilder fromXContent(XContentParser parser) throws IOException {
-    String fieldName = null;
-    Map<String, Float> queryTokens = null;
-    Integer topK = null;
-    String queryText = null;
-    String modelId = null;
-    List<String> literalTerms = null;
-    float boost = DEFAULT_BOOST;
-    String queryName = null;
-
-    String currentName = null;
-    XContentParser.Token token;
-    while ((token = parser.nextToken()) != XContentParser.Token.END_OBJECT) {
-      if (token == XContentParser.Token.FIELD_NAME) {
-        currentName = parser.currentName();
-        continue;
-      }
-      if (token != XContentParser.Token.START_OBJECT) {
-        throw new ParsingException(
-            parser.getTokenLocation(),
-            "[{}] expects an object of parameters for field [{}], e.g. {\"query_tokens\": {\"umbrella\": 1.0}}, but found [{}]",
-            NAME,
-            currentName,
-            token);
-      }
-      throwParsingExceptionOnMultipleFields(
-          NAME, parser.getTokenLocation(), fieldName, currentName);
-      fieldName = currentName;
-      String parameter = null;
-      while ((token = parser.nextToken()) != XContentParser.Token.END_OBJECT) {
-        if (token == XContentParser.Token.FIELD_NAME) {
-          parameter = parser.currentName();
-        } else if (QUERY_TOKENS_FIELD.match(parameter, parser.getDeprecationHandler())) {
-          queryTokens = parseQueryTokens(parser, token);
-        } else if (TOP_K_FIELD.match(parameter, parser.getDeprecationHandler())) {
-          topK = parseTopK(parser, token);
-        } else if (QUERY_TEXT_FIELD.match(parameter, parser.getDeprecationHandler())) {
-          queryText = parseString(parser, token, QUERY_TEXT_FIELD);
-        } else if (MODEL_ID_FIELD.match(parameter, parser.getDeprecationHandler())) {
-          modelId = parseString(parser, token, MODEL_ID_FIELD);
-        } else if (LITERAL_TERMS_FIELD.match(parameter, parser.getDeprecationHandler())) {
-          if (token != XContentParser.Token.START_ARRAY) {
-            throw new ParsingException(
-                parser.getTokenLocation(),
-                "[{}] [{}] must be an array of terms",
-                NAME,
-                LITERAL_TERMS_FIELD.getPreferredName());
-          }
-          literalTerms = parser.list().stream().map(String::valueOf).toList();
-        } else if (BOOST_FIELD.match(parameter, parser.getDeprecationHandler())) {
-          boost = parser.floatValue();
-        } else if (NAME_FIELD.match(parameter, parser.getDeprecationHandler())) {
-          queryName = parser.text();
-        } else {
-          throw new ParsingException(
-              parser.getTokenLocation(), "[{}] query does not support [{}]", NAME, parameter);
-        }
-      }
-    }
-    if (fieldName == null) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[{}] requires a field name, e.g. {\"title_sparse\": {\"query_tokens\": {...}}}",
-          NAME);
-    }
-    if ((queryTokens == null) == (queryText == null)) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[{}] requires exactly one of [{}] or [{}] for field [{}]",
-          NAME,
-          QUERY_TOKENS_FIELD.getPreferredName(),
-          QUERY_TEXT_FIELD.getPreferredName(),
-          fieldName);
-    }
-    if (queryTokens != null && modelId != null) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[{}] [{}] goes with [{}], not with [{}]",
-          NAME,
-          MODEL_ID_FIELD.getPreferredName(),
-          QUERY_TEXT_FIELD.getPreferredName(),
-          QUERY_TOKENS_FIELD.getPreferredName());
-    }
-    if (queryText != null && literalTerms != null) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[{}] [{}] goes with [{}]",
-          NAME,
-          LITERAL_TERMS_FIELD.getPreferredName(),
-          QUERY_TOKENS_FIELD.getPreferredName());
-    }
-    try {
-      ProsperSparseQueryBuilder builder =
-          queryText != null
-              ? new ProsperSparseQueryBuilder(fieldName, queryText, modelId, topK)
-              : new ProsperSparseQueryBuilder(
-                  fieldName,
-                  queryTokens,
-                  topK,
-                  literalTerms == null ? null : new TreeSet<>(literalTerms));
-      return builder.boost(boost).queryName(queryName);
-    } catch (IllegalArgumentException e) {
-      throw new ParsingException(parser.getTokenLocation(), e.getMessage(), e);
-    }
-  }
-
-  private static Map<String, Float> parseQueryTokens(
-      XContentParser parser, XContentParser.Token token) throws IOException {
-    if (token != XContentParser.Token.START_OBJECT) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[{}] [{}] must be an object of term to weight, found [{}]",
-          NAME,
-          QUERY_TOKENS_FIELD.getPreferredName(),
-          token);
-    }
-    Map<String, Float> tokens = new TreeMap<>();
-    String term = null;
-    while ((token = parser.nextToken()) != XContentParser.Token.END_OBJECT) {
-      if (token == XContentParser.Token.FIELD_NAME) {
-        term = parser.currentName();
-        continue;
-      }
-      float weight = Float.NaN;
-      String given;
-      if (token == XContentParser.Token.VALUE_NUMBER
-          || token == XContentParser.Token.VALUE_STRING) {
-        given = parser.text();
-        try {
-          weight = parser.floatValue();
-        } catch (IllegalArgumentException e) {
-          // Not a number: reported below together with every other invalid weight.
-        }
-      } else {
-        given = token == XContentParser.Token.VALUE_NULL ? "null" : token.name();
-        parser.skipChildren();
-      }
-      if (!Float.isFinite(weight) || weight <= 0f) {
-        throw new ParsingException(
-            parser.getTokenLocation(),
-            "[{}] weight of token [{}] must be a finite number greater than 0, got [{}]",
-            NAME,
-            term,
-            given);
-      }
-      tokens.put(term, weight);
-    }
-    return tokens;
-  }
-
-  private static String parseString(
-      XContentParser parser, XContentParser.Token token, ParseField field) throws IOException {
-    if (token != XContentParser.Token.VALUE_STRING) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[{}] [{}] must be a string, found [{}]",
-          NAME,
-          field.getPreferredName(),
-          token);
-    }
-    return parser.text();
-  }
-
-  private static Integer parseTopK(XContentParser parser, XContentParser.Token token)
-      throws IOException {
-    boolean integral =
-        token == XContentParser.Token.VALUE_NUMBER
-            && (parser.numberType() == XContentParser.NumberType.INT
-                || parser.numberType() == XContentParser.NumberType.LONG);
-    if (!integral) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[{}] [{}] must be an integer, found [{}]",
-          NAME,
-          TOP_K_FIELD.getPreferredName(),
-          parser.text());
-    }
-    long value = parser.longValue();
-    if (value < 1 || value > Integer.MAX_VALUE) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[{}] [{}] must be at least 1, got [{}]",
-          NAME,
-          TOP_K_FIELD.getPreferredName(),
-          value);
-    }
-    return (int) value;
+    return ProsperSparseQueryParser.parse(parser);
   }
 
   @Override
   protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
-    if (queryTokens != null) {
+    if (queryTokens != null || served != null) {
       return this;
     }
     if (pending != null) {
-      EncodedText encoded = pending.get();
+      SparseVector encoded = pending.get();
       if (encoded == null) {
         return this;
       }
-      if (encoded.terms().isEmpty()) {
+      if (encoded.size() == 0) {
         return new MatchNoneQueryBuilder();
       }
-      Set<String> literal = new TreeSet<>();
-      for (EncodedText.Term term : encoded.terms()) {
-        if (term.literal()) {
-          literal.add(term.term());
-        }
-      }
-      return new ProsperSparseQueryBuilder(fieldName, encoded.weights(), topK, literal);
+      return new ProsperSparseQueryBuilder(this, encoded);
     }
-    int clauseLimit = IndexSearcher.getMaxClauseCount();
-    if (topK != null && topK > clauseLimit) {
-      throw new IllegalArgumentException(tooManyTerms(topK, clauseLimit));
-    }
+    checkClauseLimit(topK);
     QueryEncoder encoder = queryEncoder;
     if (encoder == null) {
       throw new IllegalStateException(
@@ -513,7 +330,7 @@ public final class ProsperSparseQueryBuilder
               + QUERY_TEXT_FIELD.getPreferredName()
               + "] needs the PROSPER plugin's model runtime, which is not started");
     }
-    SetOnce<EncodedText> holder = new SetOnce<>();
+    SetOnce<SparseVector> holder = new SetOnce<>();
     context.registerAsyncAction(
         (client, listener) ->
             encoder.encodeQuery(
@@ -529,20 +346,30 @@ public final class ProsperSparseQueryBuilder
     return new ProsperSparseQueryBuilder(fieldName, queryText, modelId, topK, holder);
   }
 
-  private static String tooManyTerms(int requested, int clauseLimit) {
-    return String.format(
-        java.util.Locale.ROOT,
-        "[%s] [%s] is [%d] but [%s] allows at most [%d] terms",
-        NAME,
-        TOP_K_FIELD.getPreferredName(),
-        requested,
-        MAX_CLAUSE_COUNT_SETTING,
-        clauseLimit);
+  /**
+   * The clause limit, checked in this one place: a requested {@code top_k} above {@code
+   * indices.query.bool.max_clause_count} is refused (without one, the served size is capped by it).
+   *
+   * @throws IllegalArgumentException naming the setting
+   */
+  static void checkClauseLimit(Integer requested) {
+    int clauseLimit = IndexSearcher.getMaxClauseCount();
+    if (requested != null && requested > clauseLimit) {
+      throw new IllegalArgumentException(
+          String.format(
+              java.util.Locale.ROOT,
+              "[%s] [%s] is [%d] but [%s] allows at most [%d] terms",
+              NAME,
+              TOP_K_FIELD.getPreferredName(),
+              requested,
+              MAX_CLAUSE_COUNT_SETTING,
+              clauseLimit));
+    }
   }
 
   @Override
   protected Query doToQuery(QueryShardContext context) throws IOException {
-    if (queryTokens == null) {
+    if (queryTokens == null && served == null) {
       throw new IllegalStateException(
           "["
               + NAME
@@ -568,32 +395,29 @@ public final class ProsperSparseQueryBuilder
           fieldName,
           fieldType.typeName());
     }
-    SparseVector query =
-        SparseVector.of(queryTokens)
-            .topK(effectiveTopK(queryTokens.size(), topK, context))
-            .l2Normalized();
+    SparseVector query = served != null ? served : servedTokens(context);
     BooleanQuery.Builder builder = new BooleanQuery.Builder();
-    for (Map.Entry<String, Float> term : query.weights().entrySet()) {
-      Boolean literal = literalTerms == null ? null : literalTerms.contains(term.getKey());
+    for (SparseVector.Term term : query.terms()) {
       builder.add(
-          new ProsperTermQuery(fieldName, term.getKey(), term.getValue(), literal),
+          new ProsperTermQuery(
+              fieldName, term.term(), term.weight(), served != null ? term.literal() : null),
           BooleanClause.Occur.SHOULD);
     }
     return builder.build();
   }
 
   /**
-   * The number of terms the query keeps: {@code top_k}, or all tokens, never over the clause limit.
+   * The served vector of {@code query_tokens}: the {@code top_k} largest weights (all of them
+   * without {@code top_k}, up to the clause limit), L2-normalised (eq. 11).
    */
-  static int effectiveTopK(int tokenCount, Integer requestedTopK, QueryShardContext context) {
-    int clauseLimit = IndexSearcher.getMaxClauseCount();
-    if (requestedTopK == null) {
-      return Math.min(tokenCount, clauseLimit);
+  private SparseVector servedTokens(QueryShardContext context) {
+    try {
+      checkClauseLimit(topK);
+    } catch (IllegalArgumentException e) {
+      throw new QueryShardException(context, e.getMessage());
     }
-    if (requestedTopK > clauseLimit) {
-      throw new QueryShardException(context, tooManyTerms(requestedTopK, clauseLimit));
-    }
-    return requestedTopK;
+    int k = topK != null ? topK : Math.min(queryTokens.size(), IndexSearcher.getMaxClauseCount());
+    return SparseVector.of(queryTokens).topK(k).l2Normalized();
   }
 
   @Override
@@ -603,11 +427,11 @@ public final class ProsperSparseQueryBuilder
         && Objects.equals(topK, other.topK)
         && Objects.equals(queryText, other.queryText)
         && Objects.equals(modelId, other.modelId)
-        && Objects.equals(literalTerms, other.literalTerms);
+        && Objects.equals(served, other.served);
   }
 
   @Override
   protected int doHashCode() {
-    return Objects.hash(fieldName, queryTokens, topK, queryText, modelId, literalTerms);
+    return Objects.hash(fieldName, queryTokens, topK, queryText, modelId, served);
   }
 }

@@ -2,7 +2,7 @@ package dev.prosper.plugin.rest;
 
 import static org.opensearch.rest.RestRequest.Method.POST;
 
-import dev.prosper.encoder.model.EncodedText;
+import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.model.Mode;
 import dev.prosper.plugin.ProsperSettings;
 import dev.prosper.plugin.runtime.ModelRuntime;
@@ -22,10 +22,10 @@ import org.opensearch.transport.client.node.NodeClient;
 
 /**
  * {@code POST _plugins/prosper/models/{model_id}/_encode} {@code {"texts": [...], "mode":
- * "query"|"document", "top_k": n}}: the weighted terms of each text, literal terms marked. Document
- * weights are what the {@code prosper} processor stores; query weights are what {@code
- * prosper_sparse} scores with ({@code top_k}, default the artefact's {@code query_top_k}, then
- * L2-normalised).
+ * "query"|"document", "top_k": n}}: the served vector of each text ({@code ProsperModel.encode}),
+ * literal terms marked. Document weights are what the {@code prosper} processor stores; query
+ * weights are what {@code prosper_sparse} scores with (both pruned and normalised as the artefact
+ * says).
  */
 public final class RestEncodeAction extends BaseRestHandler {
 
@@ -123,22 +123,21 @@ public final class RestEncodeAction extends BaseRestHandler {
       String modelId,
       Mode mode,
       List<String> texts,
-      List<EncodedText> encoded)
+      List<SparseVector> encoded)
       throws IOException {
     builder.startObject();
     builder.field("model_id", modelId);
     builder.field("mode", mode.id());
     builder.startArray("results");
     for (int i = 0; i < texts.size(); i++) {
-      EncodedText text = encoded.get(i);
-      double norm = mode == Mode.QUERY ? Math.max(1e-12, text.toSparseVector().l2Norm()) : 1.0;
+      SparseVector text = encoded.get(i);
       builder.startObject();
       builder.field("text", texts.get(i));
       builder.startArray("terms");
-      for (EncodedText.Term term : text.terms()) {
+      for (SparseVector.Term term : text.terms()) {
         builder.startObject();
         builder.field("term", term.term());
-        builder.field("weight", (float) (term.weight() / norm));
+        builder.field("weight", term.weight());
         builder.field("literal", term.literal());
         builder.endObject();
       }

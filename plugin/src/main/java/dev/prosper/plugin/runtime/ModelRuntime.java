@@ -1,10 +1,10 @@
 package dev.prosper.plugin.runtime;
 
 import ai.djl.Device;
+import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.model.Artefact;
 import dev.prosper.encoder.model.ArtefactException;
 import dev.prosper.encoder.model.Devices;
-import dev.prosper.encoder.model.EncodedText;
 import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.ingest.DocumentEncoder;
@@ -162,7 +162,7 @@ public final class ModelRuntime
             listener,
             encoded -> {
               List<Map<String, Float>> weights = new ArrayList<>(encoded.size());
-              for (EncodedText text : encoded) {
+              for (SparseVector text : encoded) {
                 weights.add(text.weights());
               }
               return weights;
@@ -171,7 +171,7 @@ public final class ModelRuntime
 
   @Override
   public void encodeQuery(
-      String modelId, String text, Integer topK, ActionListener<EncodedText> listener) {
+      String modelId, String text, Integer topK, ActionListener<SparseVector> listener) {
     encode(
         modelId,
         List.of(text),
@@ -181,18 +181,19 @@ public final class ModelRuntime
   }
 
   /**
-   * Encodes texts on the encode pool.
+   * Encodes texts on the encode pool into their served vectors ({@link ProsperModel#encode}).
    *
-   * @param topK terms kept per text; {@code null}: the artefact's {@code query_top_k} (query mode,
-   *     capped by the clause limit) or document window (document mode)
+   * @param topK terms kept per text; {@code null}: the artefact's served size, for queries capped
+   *     by the clause limit ({@link dev.prosper.encoder.model.HeadConfig#servedTopK(Mode, Integer,
+   *     int)})
    */
   public void encode(
       String modelId,
       List<String> texts,
       Mode mode,
       Integer topK,
-      ActionListener<List<EncodedText>> listener) {
-    ActionListener<List<EncodedText>> once = ActionListener.notifyOnce(listener);
+      ActionListener<List<SparseVector>> listener) {
+    ActionListener<List<SparseVector>> once = ActionListener.notifyOnce(listener);
     requests.increment();
     ModelEntry entry;
     try {
@@ -206,7 +207,7 @@ public final class ModelRuntime
         new AbstractRunnable() {
           @Override
           protected void doRun() {
-            List<EncodedText> result;
+            List<SparseVector> result;
             try {
               result = encodeNow(entry, texts, mode, topK);
             } catch (Exception e) {
@@ -244,24 +245,18 @@ public final class ModelRuntime
     }
   }
 
-  private List<EncodedText> encodeNow(ModelEntry entry, List<String> input, Mode mode, Integer topK)
-      throws IOException {
+  private List<SparseVector> encodeNow(
+      ModelEntry entry, List<String> input, Mode mode, Integer topK) throws IOException {
     Loaded model = load(entry);
     model.lock.readLock().lock();
     try {
       if (model.closed) {
         throw new ResourceNotFoundException("model [{}] was deleted while encoding", entry.id());
       }
-      int k;
-      if (topK != null) {
-        k = topK;
-      } else if (mode == Mode.QUERY) {
-        k = Math.min(model.model.head().servedTopK(mode), IndexSearcher.getMaxClauseCount());
-      } else {
-        k = model.model.head().servedTopK(mode);
-      }
+      int limit = mode == Mode.QUERY ? IndexSearcher.getMaxClauseCount() : Integer.MAX_VALUE;
+      int k = model.model.head().servedTopK(mode, topK, limit);
       long start = System.nanoTime();
-      List<EncodedText> result = model.model.encode(input, mode, k);
+      List<SparseVector> result = model.model.encode(input, mode, k);
       nanos.add(System.nanoTime() - start);
       texts.add(input.size());
       return result;
@@ -301,17 +296,41 @@ public final class ModelRuntime
     }
   }
 
+  /**
+   * Reads this node's copy of the artefact once ({@link Artefact#open}): 400 when it is invalid,
+   * 409 when its weights are not the registered ones (checked before any weight is read).
+   */
   private ProsperModel loadModel(ModelEntry entry) throws IOException {
     Path path = files.resolve(entry.path());
     String node = clusterService.localNode().getName();
-    Artefact.Manifest manifest;
+    long start = System.nanoTime();
+    ProsperModel model;
     try {
-      manifest = files.inspect(path);
+      model =
+          Djl.call(
+              () -> {
+                if (device == null) {
+                  device = Devices.resolve(deviceSetting);
+                }
+                return Artefact.open(path, device, manifest -> checkCopy(entry, node, manifest))
+                    .model();
+              });
     } catch (ArtefactException e) {
       throw new OpenSearchStatusException(
           "model [" + entry.id() + "] on node [" + node + "]: " + e.getMessage(),
           RestStatus.BAD_REQUEST);
     }
+    model.setBatchSize(batchSize);
+    LOGGER.info(
+        "loaded PROSPER model [{}] from [{}] on [{}] in {} ms",
+        entry.id(),
+        path,
+        device,
+        (System.nanoTime() - start) / 1_000_000);
+    return model;
+  }
+
+  private static void checkCopy(ModelEntry entry, String node, Artefact.Manifest manifest) {
     if (!manifest.weightsSha256().equals(entry.sha256())) {
       throw new OpenSearchStatusException(
           String.format(
@@ -325,23 +344,6 @@ public final class ModelRuntime
               entry.sha256()),
           RestStatus.CONFLICT);
     }
-    long start = System.nanoTime();
-    ProsperModel model =
-        Djl.call(
-            () -> {
-              if (device == null) {
-                device = Devices.resolve(deviceSetting);
-              }
-              return Artefact.load(path, device);
-            });
-    model.setBatchSize(batchSize);
-    LOGGER.info(
-        "loaded PROSPER model [{}] from [{}] on [{}] in {} ms",
-        entry.id(),
-        path,
-        device,
-        (System.nanoTime() - start) / 1_000_000);
-    return model;
   }
 
   private void unload(Loaded model) {

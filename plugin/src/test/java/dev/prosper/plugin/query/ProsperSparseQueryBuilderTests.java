@@ -175,6 +175,9 @@ public class ProsperSparseQueryBuilderTests
         "{\"prosper_sparse\": {\"f\": {\"query_tokens\": {\"a\": 1}, \"top_k\": 0}}}",
         "[top_k] must be at least 1, got [0]");
     assertParseError(
+        "{\"prosper_sparse\": {\"f\": {\"query_tokens\": {\"a\": 1}, \"top_k\": 3000000000}}}",
+        "[top_k] must be at most [2147483647], got [3000000000]");
+    assertParseError(
         "{\"prosper_sparse\": {\"f\": {\"query_tokens\": {\"a\": 1}, \"top_k\": 2.5}}}",
         "[top_k] must be an integer");
     assertParseError(
@@ -189,11 +192,47 @@ public class ProsperSparseQueryBuilderTests
         new ProsperSparseQueryBuilder(SPARSE_FIELD, "9 ft. patio umbrella", "prosper-en", 16);
     assertEquals(text, parseQuery(text.toString()));
     assertSerialization(text);
+    // Rewritten: the served vector, literal flags included, crosses the wire as it is.
     ProsperSparseQueryBuilder rewritten =
         new ProsperSparseQueryBuilder(
-            SPARSE_FIELD, Map.of("patio", 0.5f, "shade", 0.25f), 16, Set.of("patio"));
-    assertEquals(rewritten, parseQuery(rewritten.toString()));
-    assertSerialization(rewritten);
+            text,
+            dev.prosper.encoder.SparseVector.ofTerms(
+                List.of(
+                    new dev.prosper.encoder.SparseVector.Term("patio", 7, 0.75f, true),
+                    new dev.prosper.encoder.SparseVector.Term("shade", 9, 0.25f, false))));
+    assertEquals(rewritten, assertSerialization(rewritten));
+    assertEquals(
+        "{\"prosper_sparse\":{\"title_sparse\":{\"query_tokens\":{\"patio\":0.75,\"shade\":0.25},\"top_k\":16,\"boost\":1.0}}}",
+        org.opensearch.core.common.Strings.toString(MediaTypeRegistry.JSON, rewritten));
+  }
+
+  public void testTheServedVectorIsScoredAsItIsWithoutANewNormalisation() throws IOException {
+    ProsperSparseQueryBuilder text =
+        new ProsperSparseQueryBuilder(SPARSE_FIELD, "patio shade", "prosper-en", null);
+    // Weights an L1-normalising model serves (sum 1): L2 would change them.
+    ProsperSparseQueryBuilder rewritten =
+        new ProsperSparseQueryBuilder(
+            text,
+            dev.prosper.encoder.SparseVector.ofTerms(
+                List.of(
+                    new dev.prosper.encoder.SparseVector.Term("patio", 7, 0.75f, true),
+                    new dev.prosper.encoder.SparseVector.Term("shade", 9, 0.25f, false))));
+    Query query = rewritten.toQuery(createShardContext());
+    Set<Query> clauses = new HashSet<>();
+    for (BooleanClause clause : ((BooleanQuery) query).clauses()) {
+      clauses.add(((ProsperTermQuery) clause.query()).inner());
+    }
+    assertEquals(
+        Set.of(
+            FeatureField.newLinearQuery(SPARSE_FIELD, "patio", 0.75f),
+            FeatureField.newLinearQuery(SPARSE_FIELD, "shade", 0.25f)),
+        clauses);
+  }
+
+  public void testInternalFieldsAreNotQueryDsl() {
+    assertParseError(
+        "{\"prosper_sparse\": {\"f\": {\"query_tokens\": {\"a\": 1}, \"literal_terms\": [\"a\"]}}}",
+        "does not support [literal_terms]");
   }
 
   public void testQueryTextMustBeRewrittenBeforeItBecomesALuceneQuery() throws IOException {

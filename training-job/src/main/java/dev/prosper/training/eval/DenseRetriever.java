@@ -1,7 +1,14 @@
 package dev.prosper.training.eval;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.prosper.encoder.model.BertConfig;
+import dev.prosper.encoder.model.ProsperHead;
 import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.tokenizer.TokenBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -22,7 +29,7 @@ public final class DenseRetriever implements Retriever {
     documents = new float[titles.size()][];
     for (int start = 0; start < titles.size(); start += CHUNK) {
       List<String> chunk = titles.subList(start, Math.min(titles.size(), start + CHUNK));
-      float[][] embedded = model.denseEmbeddings(chunk);
+      float[][] embedded = embed(model, chunk);
       System.arraycopy(embedded, 0, documents, start, embedded.length);
       if (progress != null) {
         progress.accept(chunk.size());
@@ -32,7 +39,7 @@ public final class DenseRetriever implements Retriever {
 
   @Override
   public List<List<Scored>> searchScored(List<String> queries, int k) {
-    float[][] embedded = model.denseEmbeddings(queries);
+    float[][] embedded = embed(model, queries);
     int[] all = new int[documents.length];
     for (int i = 0; i < all.length; i++) {
       all[i] = i;
@@ -51,5 +58,37 @@ public final class DenseRetriever implements Retriever {
       results.add(TopK.scored(TopK.best(scores, all, all.length, k), scores, ids));
     }
     return results;
+  }
+
+  /**
+   * Sentence embeddings the way the backbone was trained to give them (BERT: CLS or mean pooling of
+   * the last layer; Qwen2: last position), L2-normalised.
+   */
+  static float[][] embed(ProsperModel model, List<String> texts) {
+    float[][] embeddings = new float[texts.size()][];
+    int batchSize = model.batchSize();
+    for (int start = 0; start < texts.size(); start += batchSize) {
+      List<String> chunk = texts.subList(start, Math.min(texts.size(), start + batchSize));
+      TokenBatch batch = model.tokenize(chunk);
+      try (NDManager manager = model.parameters().manager().newSubManager()) {
+        NDArray[] in = ProsperModel.inputs(manager, batch);
+        NDArray hidden = model.backbone().hiddenStates(model.parameters(), in[0], in[1]);
+        NDArray pooled;
+        if (model.config() instanceof BertConfig bert && bert.densePooling().equals("mean")) {
+          NDArray mask = in[1].toType(DataType.FLOAT32, false).expandDims(2);
+          pooled = hidden.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}));
+        } else if (model.config() instanceof BertConfig) {
+          pooled = hidden.get(":, 0, :");
+        } else {
+          pooled = ProsperHead.last(hidden, in[1]);
+        }
+        float[] flat = ProsperHead.l2(pooled).toFloatArray();
+        int dim = model.config().hiddenSize();
+        for (int r = 0; r < chunk.size(); r++) {
+          embeddings[start + r] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
+        }
+      }
+    }
+    return embeddings;
   }
 }

@@ -35,9 +35,12 @@ public final class QuerySetOptions {
               + " every product). For quick comparisons; say so when reporting.")
   int corpusSample = 0;
 
-  /** The queries with a positive, their texts and judgements, and the products to search. */
+  /** The queries with a positive (ids, texts, judgements), and the products to search. */
   public record QuerySet(
-      Dataset dataset, List<String> texts, List<Map<String, Double>> judgements) {}
+      Dataset dataset,
+      List<String> ids,
+      List<String> texts,
+      List<Map<String, Double>> judgements) {}
 
   /**
    * The queries of a held-out evaluation's other side (what {@code train --holdout-percent} trained
@@ -60,6 +63,7 @@ public final class QuerySetOptions {
         new Dataset(products, training.queries(), training.qrels(), training.description());
     return new QuerySet(
         dataset,
+        List.copyOf(ids),
         ids.stream().map(dataset.queries()::get).toList(),
         ids.stream().map(q -> dataset.qrels().get(q)).toList());
   }
@@ -73,6 +77,7 @@ public final class QuerySetOptions {
     Dataset dataset = corpusSample > 0 ? full.sampleProducts(queryIds, corpusSample, 7) : full;
     return new QuerySet(
         dataset,
+        List.copyOf(queryIds),
         queryIds.stream().map(dataset.queries()::get).toList(),
         queryIds.stream().map(q -> dataset.qrels().get(q)).toList());
   }

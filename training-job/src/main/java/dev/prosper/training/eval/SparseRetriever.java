@@ -1,7 +1,6 @@
 package dev.prosper.training.eval;
 
-import dev.prosper.encoder.model.EncodedText;
-import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
 import java.util.ArrayList;
@@ -11,8 +10,9 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
- * Exact retrieval with a PROSPER encoder: documents encoded with TopK_kd into an in-memory inverted
- * index, queries with TopK_kq, scored by the model's (normalised) dot product over every product.
+ * Exact retrieval with a PROSPER encoder: the served vectors ({@link ProsperModel#encode}) of the
+ * documents in an in-memory inverted index and of the queries, scored by their dot product over
+ * every product, as the node scores them.
  */
 public final class SparseRetriever implements Retriever {
 
@@ -21,7 +21,7 @@ public final class SparseRetriever implements Retriever {
   private final ProsperModel model;
   private int queryTopK;
   private final List<String> ids;
-  private final List<EncodedText> encoded;
+  private final List<SparseVector> encoded;
   private int[][] postingsDocs;
   private float[][] postingsWeights;
   private double meanDocumentTerms;
@@ -79,18 +79,23 @@ public final class SparseRetriever implements Retriever {
     index(topK);
   }
 
-  /** Builds the inverted index from each product's first {@code topK} terms (heaviest first). */
+  /**
+   * Builds the inverted index from each product's first {@code topK} terms (heaviest first),
+   * normalised again as served (a no-op unless the model normalises documents).
+   */
   private void index(int topK) {
     int vocab = model.config().vocabSize();
+    List<SparseVector> documents = new ArrayList<>(encoded.size());
     int[] df = new int[vocab];
     long totalTerms = 0;
-    for (EncodedText text : encoded) {
-      List<EncodedText.Term> terms = text.terms();
-      int kept = Math.min(topK, terms.size());
-      for (int i = 0; i < kept; i++) {
-        df[terms.get(i).id()]++;
+    for (SparseVector text : encoded) {
+      SparseVector kept =
+          text.size() <= topK ? text : model.head().normalize(text.topK(topK), Mode.DOCUMENT);
+      documents.add(kept);
+      for (SparseVector.Term term : kept.terms()) {
+        df[term.id()]++;
       }
-      totalTerms += kept;
+      totalTerms += kept.size();
     }
     meanDocumentTerms = encoded.isEmpty() ? 0 : (double) totalTerms / encoded.size();
     postingsDocs = new int[vocab][];
@@ -100,25 +105,11 @@ public final class SparseRetriever implements Retriever {
       postingsDocs[t] = new int[df[t]];
       postingsWeights[t] = new float[df[t]];
     }
-    HeadConfig.Normalization normalization = model.head().normalization();
-    boolean docL2 =
-        normalization == HeadConfig.Normalization.BOTH_L2
-            || normalization == HeadConfig.Normalization.DOC_L2;
-    for (int d = 0; d < encoded.size(); d++) {
-      List<EncodedText.Term> terms = encoded.get(d).terms();
-      List<EncodedText.Term> kept = terms.subList(0, Math.min(topK, terms.size()));
-      double norm = 1;
-      if (docL2) {
-        double squares = 0;
-        for (EncodedText.Term term : kept) {
-          squares += (double) term.weight() * term.weight();
-        }
-        norm = Math.max(1e-12, Math.sqrt(squares));
-      }
-      for (EncodedText.Term term : kept) {
+    for (int d = 0; d < documents.size(); d++) {
+      for (SparseVector.Term term : documents.get(d).terms()) {
         int t = term.id();
         postingsDocs[t][fill[t]] = d;
-        postingsWeights[t][fill[t]++] = (float) (term.weight() / norm);
+        postingsWeights[t][fill[t]++] = term.weight();
       }
     }
   }
@@ -136,16 +127,15 @@ public final class SparseRetriever implements Retriever {
 
   @Override
   public List<List<Scored>> searchScored(List<String> texts, int k) {
-    List<EncodedText> encoded = model.encode(texts, Mode.QUERY, queryTopK);
+    List<SparseVector> encoded = model.encode(texts, Mode.QUERY, queryTopK);
     float[] scores = new float[ids.size()];
     int[] touched = new int[ids.size()];
     boolean[] seen = new boolean[ids.size()];
     List<List<Scored>> results = new ArrayList<>(texts.size());
-    for (EncodedText query : encoded) {
-      double norm = queryNorm(query);
+    for (SparseVector query : encoded) {
       int count = 0;
-      for (EncodedText.Term term : query.terms()) {
-        float weight = (float) (term.weight() / norm);
+      for (SparseVector.Term term : query.terms()) {
+        float weight = term.weight();
         int[] docs = postingsDocs[term.id()];
         float[] weights = postingsWeights[term.id()];
         overlap += (double) docs.length / ids.size();
@@ -171,14 +161,6 @@ public final class SparseRetriever implements Retriever {
 
   private static int cap(int window, int cap) {
     return cap > 0 ? Math.min(window, cap) : window;
-  }
-
-  private double queryNorm(EncodedText query) {
-    return switch (model.head().normalization()) {
-      case QUERY_L2, BOTH_L2 -> Math.max(1e-12, query.toSparseVector().l2Norm());
-      case QUERY_L1 -> Math.max(1e-12, query.terms().stream().mapToDouble(t -> t.weight()).sum());
-      case NONE, DOC_L2 -> 1;
-    };
   }
 
   @Override

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.model.Artefact;
 import dev.prosper.encoder.model.Backbones;
-import dev.prosper.encoder.model.EncodedText;
 import dev.prosper.encoder.model.HeadConfig;
 import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
@@ -84,7 +84,7 @@ class TrainerTest {
       assertTrue(Files.size(full.resolve(chart)) > 1000, chart);
     }
     try (ProsperModel model = Artefact.load(result.artefact(), Device.cpu())) {
-      EncodedText encoded = model.encode(List.of("patio umbrella"), Mode.QUERY).get(0);
+      SparseVector encoded = model.encode(List.of("patio umbrella"), Mode.QUERY, 256).get(0);
       assertTrue(encoded.size() > 0);
       assertTrue(encoded.terms().stream().anyMatch(t -> t.literal() && t.term().equals("patio")));
     }

@@ -1,9 +1,9 @@
 package dev.prosper.training;
 
 import dev.prosper.encoder.SparseVector;
-import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.artefact.Artefact;
+import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Devices;
-import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
 import java.nio.file.Path;
 import java.util.List;

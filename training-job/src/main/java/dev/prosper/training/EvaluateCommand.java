@@ -4,10 +4,10 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.artefact.Artefact;
+import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
-import dev.prosper.encoder.model.HeadConfig;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.training.data.Dataset;
 import dev.prosper.training.eval.Bm25Retriever;
@@ -227,7 +227,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   }
 
   private static String densePooling(ProsperModel model) {
-    return model.config() instanceof dev.prosper.encoder.model.BertConfig bert
+    return model.config() instanceof dev.prosper.encoder.backbone.BertConfig bert
         ? bert.densePooling() + " pooling"
         : "last-token pooling";
   }
@@ -255,7 +255,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     QuerySetOptions.QuerySet validation =
         querySet.trainingSide(
             training ->
-                dev.prosper.training.train.Trainer.validationQueries(
+                dev.prosper.training.train.Validation.queries(
                     training, querySet.minGrade, count, seed),
             dataset.products());
     if (validation.texts().isEmpty()) {
@@ -322,7 +322,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     model.setBatchSize(64);
     List<Integer> sizes = queryTopK.isEmpty() ? List.of(model.head().queryTopK()) : queryTopK;
     List<Integer> documentSizes = documentTopK.isEmpty() ? List.of(0) : documentTopK;
-    int served = model.head().servedTopK(dev.prosper.encoder.model.Mode.DOCUMENT);
+    int served = model.head().servedTopK(dev.prosper.encoder.head.Mode.DOCUMENT);
     int widest = served;
     for (int k : documentSizes) {
       if (k < 0) {

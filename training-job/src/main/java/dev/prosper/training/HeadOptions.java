@@ -1,6 +1,6 @@
 package dev.prosper.training;
 
-import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.head.HeadConfig;
 import picocli.CommandLine.Option;
 
 /** The PROSPER head switches shared by train and evaluate (ablations). */

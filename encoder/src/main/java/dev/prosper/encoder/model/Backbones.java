@@ -1,10 +1,16 @@
 package dev.prosper.encoder.model;
 
 import ai.djl.Device;
+import dev.prosper.encoder.artefact.Artefact;
+import dev.prosper.encoder.backbone.BackboneConfig;
+import dev.prosper.encoder.backbone.BertBackbone;
+import dev.prosper.encoder.backbone.BertConfig;
+import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.encoder.tokenizer.ProsperTokenizer;
 import dev.prosper.encoder.weights.CheckpointWeights;
 import dev.prosper.encoder.weights.FloatTensor;
 import dev.prosper.encoder.weights.OnnxGraph;
+import dev.prosper.encoder.weights.Parameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

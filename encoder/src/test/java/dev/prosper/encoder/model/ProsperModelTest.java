@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import dev.prosper.encoder.SparseVector;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.prosper.plugin.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.prosper.encoder.model.Artefact;
-import dev.prosper.encoder.model.ArtefactException;
+import dev.prosper.encoder.artefact.Artefact;
+import dev.prosper.encoder.artefact.ArtefactException;
 import dev.prosper.plugin.runtime.Djl;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.prosper.plugin.rest;
 import static org.opensearch.rest.RestRequest.Method.POST;
 
 import dev.prosper.encoder.SparseVector;
-import dev.prosper.encoder.model.Mode;
+import dev.prosper.encoder.head.Mode;
 import dev.prosper.plugin.ProsperSettings;
 import dev.prosper.plugin.runtime.ModelRuntime;
 import java.io.IOException;

@@ -2,10 +2,10 @@ package dev.prosper.plugin.runtime;
 
 import ai.djl.Device;
 import dev.prosper.encoder.SparseVector;
-import dev.prosper.encoder.model.Artefact;
-import dev.prosper.encoder.model.ArtefactException;
+import dev.prosper.encoder.artefact.Artefact;
+import dev.prosper.encoder.artefact.ArtefactException;
+import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Devices;
-import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.ingest.DocumentEncoder;
 import dev.prosper.plugin.ProsperSettings;
@@ -184,7 +184,7 @@ public final class ModelRuntime
    * Encodes texts on the encode pool into their served vectors ({@link ProsperModel#encode}).
    *
    * @param topK terms kept per text; {@code null}: the artefact's served size, for queries capped
-   *     by the clause limit ({@link dev.prosper.encoder.model.HeadConfig#servedTopK(Mode, Integer,
+   *     by the clause limit ({@link dev.prosper.encoder.head.HeadConfig#servedTopK(Mode, Integer,
    *     int)})
    */
   public void encode(

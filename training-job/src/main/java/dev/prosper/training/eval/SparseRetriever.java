@@ -1,7 +1,7 @@
 package dev.prosper.training.eval;
 
 import dev.prosper.encoder.SparseVector;
-import dev.prosper.encoder.model.Mode;
+import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.ProsperModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

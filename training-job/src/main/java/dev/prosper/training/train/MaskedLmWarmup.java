@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.prosper.encoder.model.ProsperModel;
-import dev.prosper.encoder.model.Scalars;
+import dev.prosper.encoder.ops.Scalars;
 import dev.prosper.encoder.tokenizer.ProsperTokenizer;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import dev.prosper.training.Progress;

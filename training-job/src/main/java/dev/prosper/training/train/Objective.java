@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.prosper.encoder.model.HeadConfig;
-import dev.prosper.encoder.model.ProsperHead;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.head.ProsperHead;
 import dev.prosper.encoder.model.ProsperModel;
-import dev.prosper.encoder.model.Scalars;
+import dev.prosper.encoder.ops.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 

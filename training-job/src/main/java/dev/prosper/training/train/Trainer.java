@@ -5,27 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.artefact.Artefact;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
-import dev.prosper.encoder.model.HeadConfig;
-import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
-import dev.prosper.encoder.weights.DType;
-import dev.prosper.encoder.weights.FloatTensor;
-import dev.prosper.encoder.weights.SafetensorsFile;
-import dev.prosper.encoder.weights.SafetensorsWriter;
 import dev.prosper.training.data.Dataset;
 import dev.prosper.training.data.PseudoQueries;
-import dev.prosper.training.eval.RankingMetrics;
-import dev.prosper.training.eval.SparseRetriever;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,8 +37,6 @@ import me.tongfei.progressbar.ProgressBar;
 public final class Trainer {
 
   static final int MAX_SKIPPED_IN_A_ROW = 20;
-  static final String METRICS_HEADER =
-      "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d,seconds_forward_backward,seconds_update,nonzero_q,nonzero_d";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -67,7 +58,7 @@ public final class Trainer {
     List<String> withPositives = data.queriesWithPositives(o.minGrade());
     int withoutPositives = data.queries().size() - withPositives.size();
     List<String> validation =
-        validationQueries(data, o.minGrade(), o.validationQueries(), o.seed());
+        Validation.queries(data, o.minGrade(), o.validationQueries(), o.seed());
     List<String> training = new ArrayList<>(withPositives);
     training.removeAll(new java.util.HashSet<>(validation));
     Collections.sort(training);
@@ -100,17 +91,18 @@ public final class Trainer {
         o.minGrade(),
         training.size(),
         validation.size());
-    Map<String, String> validationCorpus = validationCorpus(data, validation);
+    Map<String, String> validationCorpus =
+        Validation.corpus(data, validation, o.validationCorpus(), o.seed() + 1);
     Path checkpoints = o.output().resolve("checkpoints");
     Files.createDirectories(checkpoints);
     Device device = Devices.resolve(o.device());
     int startEpoch = 0;
     ObjectNode state = null;
-    Path resumeFrom = o.resume() ? latestCheckpoint(checkpoints) : null;
+    Path resumeFrom = o.resume() ? Checkpoints.latest(checkpoints) : null;
     ProsperModel model;
     if (resumeFrom != null) {
       model = Artefact.load(resumeFrom, device);
-      state = (ObjectNode) JSON.readTree(resumeFrom.resolve("trainer.json").toFile());
+      state = Checkpoints.state(resumeFrom);
       startEpoch = state.get("epoch").asInt() + 1;
       log.printf("resuming after epoch %d from %s%n", startEpoch, resumeFrom);
     } else {
@@ -205,18 +197,6 @@ public final class Trainer {
     }
   }
 
-  /**
-   * The queries a run holds out for validation: {@code count} (at most a fifth) of the training
-   * split's queries with a positive, drawn with the seed. {@code evaluate --hybrid} uses the same
-   * queries to choose a fusion weight.
-   */
-  public static List<String> validationQueries(
-      Dataset trainingSplit, double minGrade, int count, long seed) {
-    List<String> shuffled = new ArrayList<>(trainingSplit.queriesWithPositives(minGrade));
-    Collections.shuffle(shuffled, new Random(seed));
-    return List.copyOf(shuffled.subList(0, Math.min(count, shuffled.size() / 5)));
-  }
-
   private static java.util.Set<String> positiveProducts(
       Dataset data, List<String> queries, double minGrade) {
     java.util.Set<String> products = new java.util.HashSet<>();
@@ -224,33 +204,6 @@ public final class Trainer {
       products.addAll(data.positives(q, minGrade));
     }
     return products;
-  }
-
-  /** Every product judged for a validation query, plus random others up to the option's size. */
-  private Map<String, String> validationCorpus(Dataset data, List<String> validation) {
-    if (options.validationCorpus() <= 0 || options.validationCorpus() >= data.products().size()) {
-      return data.products();
-    }
-    return data.sampleProducts(validation, options.validationCorpus(), options.seed() + 1)
-        .products();
-  }
-
-  private static Path latestCheckpoint(Path checkpoints) throws IOException {
-    Path latest = null;
-    int best = -1;
-    try (var entries = Files.list(checkpoints)) {
-      for (Path entry : entries.toList()) {
-        String name = entry.getFileName().toString();
-        if (name.startsWith("epoch-") && Files.isRegularFile(entry.resolve("trainer.json"))) {
-          int epoch = Integer.parseInt(name.substring("epoch-".length()));
-          if (epoch > best) {
-            best = epoch;
-            latest = entry;
-          }
-        }
-      }
-    }
-    return latest;
   }
 
   private Result train(
@@ -308,16 +261,8 @@ public final class Trainer {
     int bestEpoch = -1;
     double bestMrr = -1;
     List<Double> history = new ArrayList<>();
-    Path metricsFile = o.output().resolve("metrics.csv");
     if (state != null) {
-      try (SafetensorsFile file =
-          SafetensorsFile.open(resumeFrom.resolve("optimizer.safetensors"))) {
-        Map<String, FloatTensor> tensors = new HashMap<>();
-        for (String name : file.tensors().keySet()) {
-          tensors.put(name, file.readFloats(name));
-        }
-        optimizer.restore(tensors, state.get("step").asLong());
-      }
+      Checkpoints.restore(resumeFrom, optimizer, state.get("step").asLong());
       queryWindow = state.get("k_q").asInt();
       documentWindow = state.get("k_d").asInt();
       bestEpoch = state.get("best_epoch").asInt();
@@ -325,10 +270,9 @@ public final class Trainer {
       for (var value : state.get("validation")) {
         history.add(value.asDouble());
       }
-      truncateMetrics(metricsFile, optimizer.steps());
-    } else {
-      Files.writeString(metricsFile, METRICS_HEADER + "\n");
     }
+    MetricsLog metrics =
+        new MetricsLog(o.output().resolve("metrics.csv"), state != null ? optimizer.steps() : -1);
     log.printf(
         Locale.ROOT,
         "model: %s, %,d weights on %s; %d epochs x %d steps of %d pairs, warm-up %d steps%n",
@@ -378,30 +322,17 @@ public final class Trainer {
             skippedInARow = 0;
           }
           long t2 = System.nanoTime();
-          Files.writeString(
-              metricsFile,
-              String.format(
-                  Locale.ROOT,
-                  "%d,%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.4f,%.1f,%.1f,%d,%d,%.3f,%.3f,%.1f,%.1f%n",
-                  epoch + 1,
-                  step + 1,
-                  figures.loss(),
-                  figures.rankLoss(),
-                  figures.flopsQuery(),
-                  figures.flopsDocument(),
-                  lambdaQ,
-                  lambdaD,
-                  lr,
-                  gradNorm,
-                  figures.activeQuery(),
-                  figures.activeDocument(),
-                  queryWindow,
-                  documentWindow,
-                  (t1 - t0) / 1e9,
-                  (t2 - t1) / 1e9,
-                  Objective.mean(figures.queryNonZeros()),
-                  Objective.mean(figures.documentNonZeros())),
-              java.nio.file.StandardOpenOption.APPEND);
+          metrics.append(
+              epoch + 1,
+              step + 1,
+              figures,
+              weights,
+              lr,
+              gradNorm,
+              queryWindow,
+              documentWindow,
+              (t1 - t0) / 1e9,
+              (t2 - t1) / 1e9);
           if (head.lfw() == HeadConfig.Lfw.DYNAMIC) {
             queryWindow = Objective.shrinkQueryWindow(queryWindow, figures.queryNonZeros());
             documentWindow =
@@ -415,7 +346,8 @@ public final class Trainer {
       }
       double seconds = (System.nanoTime() - started) / 1e9;
       HeadConfig current = head.withWindows(queryWindow, documentWindow);
-      double mrr = validate(model, current, data, validation, validationCorpus);
+      double mrr =
+          Validation.mrr10(model, current, data, validation, validationCorpus, o.minGrade(), log);
       int queryTerms = current.servedTopK(Mode.QUERY);
       history.add(mrr);
       log.printf(
@@ -435,20 +367,17 @@ public final class Trainer {
       }
       ObjectNode trainingInfo =
           trainingInfo(epoch, step, mrr, history, queryWindow, documentWindow);
-      Path checkpoint = o.output().resolve("checkpoints").resolve("epoch-" + (epoch + 1));
+      Path checkpoint = Checkpoints.of(o.output(), epoch + 1);
       if (mrr > bestMrr) {
         bestMrr = mrr;
         bestEpoch = epoch + 1;
         trainingInfo.put("best_epoch", bestEpoch);
         trainingInfo.put("best_mrr10", bestMrr);
-        writeArtefact(model, current, o.output().resolve("artefact"), trainingInfo);
+        Artefact.write(model.withHead(current), o.output().resolve("artefact"), trainingInfo);
       }
       trainingInfo.put("best_epoch", bestEpoch);
       trainingInfo.put("best_mrr10", bestMrr);
-      writeArtefact(model, current, checkpoint, trainingInfo);
-      SafetensorsWriter.write(
-          checkpoint.resolve("optimizer.safetensors"), optimizer.state(), DType.F32, Map.of());
-      JSON.writeValue(checkpoint.resolve("trainer.json").toFile(), trainingInfo);
+      Checkpoints.write(checkpoint, model, current, optimizer, trainingInfo);
       ObjectNode summary = JSON.createObjectNode();
       summary.put("metric", "MRR@10");
       summary.put("queries", validation.size());
@@ -460,7 +389,7 @@ public final class Trainer {
       summary.put("best", bestMrr);
       JSON.writeValue(o.output().resolve("validation.json").toFile(), summary);
     }
-    Charts.write(metricsFile, history, o.output());
+    Charts.write(metrics.file(), history, o.output());
     Path artefact = o.output().resolve("artefact");
     log.printf(
         Locale.ROOT,
@@ -470,16 +399,6 @@ public final class Trainer {
         artefact,
         dev.prosper.training.bench.EncoderBenchmark.peakRssMiB());
     return new Result(artefact, bestEpoch, bestMrr, history);
-  }
-
-  private static void truncateMetrics(Path metrics, long steps) throws IOException {
-    List<String> kept = new ArrayList<>();
-    for (String line : Files.readAllLines(metrics)) {
-      if (kept.isEmpty() || Long.parseLong(line.split(",")[1]) <= steps) {
-        kept.add(line);
-      }
-    }
-    Files.write(metrics, kept);
   }
 
   private ObjectNode trainingInfo(
@@ -528,31 +447,5 @@ public final class Trainer {
     map.put("l1_q", o.levers().l1Query());
     map.put("l1_d", o.levers().l1Document());
     return map;
-  }
-
-  private static void writeArtefact(
-      ProsperModel model, HeadConfig head, Path directory, ObjectNode training) throws IOException {
-    Artefact.write(model.withHead(head), directory, training);
-  }
-
-  private double validate(
-      ProsperModel model,
-      HeadConfig head,
-      Dataset data,
-      List<String> validation,
-      Map<String, String> corpus) {
-    ProsperModel view = model.withHead(head);
-    view.setBatchSize(64);
-    SparseRetriever retriever;
-    try (ProgressBar bar = dev.prosper.training.Progress.bar("validation", corpus.size(), log)) {
-      // Queries are pruned to the artefact's served size (query_top_k), as the plugin serves
-      // them, so the best epoch is the best one for serving.
-      retriever = new SparseRetriever(view, corpus, head.queryTopK(), 0, bar::stepBy);
-    }
-    List<String> texts = validation.stream().map(q -> data.queries().get(q)).toList();
-    List<Map<String, Double>> judgements =
-        validation.stream().map(q -> data.qrels().getOrDefault(q, Map.of())).toList();
-    return RankingMetrics.compute(retriever.search(texts, 100), judgements, options.minGrade())
-        .get("MRR@10");
   }
 }

@@ -1,6 +1,6 @@
 package dev.prosper.training.train;
 
-import dev.prosper.encoder.model.HeadConfig;
+import dev.prosper.encoder.head.HeadConfig;
 import java.nio.file.Path;
 
 /**

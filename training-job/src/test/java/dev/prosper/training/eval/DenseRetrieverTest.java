@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.encoder.model.Backbones;
-import dev.prosper.encoder.model.HeadConfig;
 import dev.prosper.encoder.model.ProsperModel;
 import java.util.List;
 import java.util.Map;

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.head.Mode;
+import dev.prosper.encoder.head.ProsperHead;
 import dev.prosper.encoder.model.Backbones;
-import dev.prosper.encoder.model.HeadConfig;
-import dev.prosper.encoder.model.Mode;
-import dev.prosper.encoder.model.ProsperHead;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.testing.TinyCheckpoints;
 import dev.prosper.training.data.Dataset;

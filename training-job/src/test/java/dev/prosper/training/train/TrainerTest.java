@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import dev.prosper.encoder.SparseVector;
-import dev.prosper.encoder.model.Artefact;
+import dev.prosper.encoder.artefact.Artefact;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Backbones;
-import dev.prosper.encoder.model.HeadConfig;
-import dev.prosper.encoder.model.Mode;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.training.data.Dataset;
 import dev.prosper.training.data.SampleCatalogue;
@@ -77,7 +77,7 @@ class TrainerTest {
     assertEquals(2, result.validation().size());
     assertTrue(result.bestMrr10() > 0, "validation found positives: " + result.bestMrr10());
     List<String> metrics = Files.readAllLines(full.resolve("metrics.csv"));
-    assertEquals(Trainer.METRICS_HEADER, metrics.get(0));
+    assertEquals(MetricsLog.HEADER, metrics.get(0));
     assertEquals(1 + 2 * 3, metrics.size());
     assertTrue(Files.readString(full.resolve("validation.json")).contains("\"best_epoch\""));
     for (String chart : List.of("loss.png", "sparsity.png", "validation.png")) {

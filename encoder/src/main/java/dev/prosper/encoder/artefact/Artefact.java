@@ -1,12 +1,16 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.artefact;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.prosper.encoder.backbone.BackboneConfig;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.tokenizer.ProsperTokenizer;
 import dev.prosper.encoder.weights.DType;
+import dev.prosper.encoder.weights.Parameters;
 import dev.prosper.encoder.weights.SafetensorsFile;
 import dev.prosper.encoder.weights.SafetensorsWriter;
 import dev.prosper.encoder.weights.TensorInfo;
@@ -381,7 +385,7 @@ public final class Artefact {
   }
 
   /** Deletes a temporary directory and everything in it. */
-  static void deleteTree(Path directory) throws IOException {
+  public static void deleteTree(Path directory) throws IOException {
     try (var files = Files.walk(directory)) {
       for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);

@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.backbone;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;

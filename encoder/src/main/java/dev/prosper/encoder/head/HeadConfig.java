@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.head;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.prosper.encoder.SparseVector;

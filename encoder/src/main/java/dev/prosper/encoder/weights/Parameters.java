@@ -1,10 +1,9 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.weights;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.prosper.encoder.weights.FloatTensor;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,6 +1,7 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.backbone;
 
 import ai.djl.ndarray.NDArray;
+import dev.prosper.encoder.weights.Parameters;
 import java.util.Map;
 
 /**

@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.artefact;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,10 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.prosper.encoder.SparseVector;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.head.Mode;
+import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.testing.TinyCheckpoints;
 import dev.prosper.encoder.weights.FloatTensor;
 import java.io.IOException;

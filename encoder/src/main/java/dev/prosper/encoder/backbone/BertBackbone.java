@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.backbone;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.LayerNorm;
+import dev.prosper.encoder.ops.Ops;
+import dev.prosper.encoder.weights.Parameters;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,12 +27,12 @@ public final class BertBackbone implements Backbone {
     return config;
   }
 
-  static String layer(int index, String name) {
+  public static String layer(int index, String name) {
     return "encoder.layer." + index + "." + name;
   }
 
   /** The linear layers of one transformer layer, in the order the ONNX graphs use them. */
-  static final String[] LINEARS = {
+  public static final String[] LINEARS = {
     "attention.self.query",
     "attention.self.key",
     "attention.self.value",

@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.backbone;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;

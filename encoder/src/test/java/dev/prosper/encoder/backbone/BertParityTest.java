@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.backbone;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +9,9 @@ import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -1,11 +1,12 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.head;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.prosper.encoder.model.HeadConfig.Lrn;
-import dev.prosper.encoder.model.HeadConfig.Normalization;
+import dev.prosper.encoder.head.HeadConfig.Lrn;
+import dev.prosper.encoder.head.HeadConfig.Normalization;
+import dev.prosper.encoder.ops.Ops;
 
 /**
  * The equations of the PROSPER head as differentiable array functions, numbered as in the paper

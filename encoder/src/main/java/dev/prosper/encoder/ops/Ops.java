@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.ops;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -8,40 +8,40 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 
 /** Small tensor helpers shared by the backbones; every result stays on the input's manager. */
-final class Ops {
+public final class Ops {
 
   /** Added to attention scores of positions that must not be attended to. */
-  static final float MASKED = -1e9f;
+  public static final float MASKED = -1e9f;
 
   private Ops() {}
 
   /** {@code x · weightᵀ + bias} with a {@code [out, in]} weight; bias may be null. */
-  static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+  public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
     return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
         .singletonOrThrow();
   }
 
   /** {@code [batch, length, heads * size]} to {@code [batch, heads, length, size]}. */
-  static NDArray splitHeads(NDArray x, int heads) {
+  public static NDArray splitHeads(NDArray x, int heads) {
     Shape shape = x.getShape();
     return x.reshape(shape.get(0), shape.get(1), heads, shape.get(2) / heads).transpose(0, 2, 1, 3);
   }
 
   /** The inverse of {@link #splitHeads}. */
-  static NDArray mergeHeads(NDArray x) {
+  public static NDArray mergeHeads(NDArray x) {
     Shape shape = x.getShape();
     return x.transpose(0, 2, 1, 3).reshape(shape.get(0), shape.get(2), shape.get(1) * shape.get(3));
   }
 
   /** Softmax attention; {@code bias} is added to the scores and broadcasts over heads. */
-  static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias) {
+  public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias) {
     double scale = 1.0 / Math.sqrt(q.getShape().get(3));
     NDArray scores = Scalars.times(q.matMul(k.transpose(0, 1, 3, 2)), scale).add(bias);
     return scores.softmax(-1).matMul(v);
   }
 
   /** Padding mask {@code [batch, length]} as an additive bias {@code [batch, 1, 1, length]}. */
-  static NDArray paddingBias(NDArray mask) {
+  public static NDArray paddingBias(NDArray mask) {
     Shape shape = mask.getShape();
     return mask.toType(DataType.FLOAT32, false)
         .sub(1f)
@@ -50,11 +50,11 @@ final class Ops {
   }
 
   /** log(1 + relu(x)), the saturation of the paper's eq. 5. */
-  static NDArray saturate(NDArray x) {
+  public static NDArray saturate(NDArray x) {
     return x.maximum(Scalars.of(x, 0)).add(1f).log();
   }
 
-  static NDArray concatLast(NDArray a, NDArray b) {
+  public static NDArray concatLast(NDArray a, NDArray b) {
     return NDArrays.concat(new NDList(a, b), -1);
   }
 }

@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.backbone;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.testing.TinyCheckpoints;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import dev.prosper.encoder.weights.DType;

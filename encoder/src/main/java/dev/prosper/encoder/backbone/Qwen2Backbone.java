@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.backbone;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
+import dev.prosper.encoder.ops.Ops;
+import dev.prosper.encoder.weights.Parameters;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,7 +30,7 @@ public final class Qwen2Backbone implements Backbone {
     return config;
   }
 
-  static String layer(int index, String name) {
+  public static String layer(int index, String name) {
     return "model.layers." + index + "." + name;
   }
 

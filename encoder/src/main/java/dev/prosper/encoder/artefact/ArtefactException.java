@@ -1,4 +1,4 @@
-package dev.prosper.encoder.model;
+package dev.prosper.encoder.artefact;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,0 +1,68 @@
+package dev.prosper.training.train;
+
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.training.Progress;
+import dev.prosper.training.data.Dataset;
+import dev.prosper.training.eval.RankingMetrics;
+import dev.prosper.training.eval.SparseRetriever;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import me.tongfei.progressbar.ProgressBar;
+
+/**
+ * The trainer's validation: queries held out from training, searched with the served vectors over
+ * their judged products plus random others; MRR@10 picks the best epoch.
+ */
+public final class Validation {
+
+  private Validation() {}
+
+  /**
+   * The queries a run holds out for validation: {@code count} (at most a fifth) of the training
+   * split's queries with a positive, drawn with the seed. {@code evaluate --hybrid} uses the same
+   * queries to choose a fusion weight.
+   */
+  public static List<String> queries(Dataset trainingSplit, double minGrade, int count, long seed) {
+    List<String> shuffled = new ArrayList<>(trainingSplit.queriesWithPositives(minGrade));
+    Collections.shuffle(shuffled, new Random(seed));
+    return List.copyOf(shuffled.subList(0, Math.min(count, shuffled.size() / 5)));
+  }
+
+  /** Every product judged for a validation query, plus random others up to {@code size}. */
+  static Map<String, String> corpus(Dataset data, List<String> validation, int size, long seed) {
+    if (size <= 0 || size >= data.products().size()) {
+      return data.products();
+    }
+    return data.sampleProducts(validation, size, seed).products();
+  }
+
+  /**
+   * MRR@10 of the model under {@code head} on the validation queries, each served with the head's
+   * {@code query_top_k} terms, as the plugin serves them (so the best epoch is the best one for
+   * serving).
+   */
+  static double mrr10(
+      ProsperModel model,
+      HeadConfig head,
+      Dataset data,
+      List<String> validation,
+      Map<String, String> corpus,
+      double minGrade,
+      PrintStream log) {
+    ProsperModel view = model.withHead(head);
+    view.setBatchSize(64);
+    SparseRetriever retriever;
+    try (ProgressBar bar = Progress.bar("validation", corpus.size(), log)) {
+      retriever = new SparseRetriever(view, corpus, head.queryTopK(), 0, bar::stepBy);
+    }
+    List<String> texts = validation.stream().map(q -> data.queries().get(q)).toList();
+    List<Map<String, Double>> judgements =
+        validation.stream().map(q -> data.qrels().getOrDefault(q, Map.of())).toList();
+    return RankingMetrics.compute(retriever.search(texts, 100), judgements, minGrade).get("MRR@10");
+  }
+}

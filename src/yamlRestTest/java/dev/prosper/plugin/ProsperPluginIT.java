@@ -322,6 +322,38 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
     }
   }
 
+  private long cacheStat(String field) throws IOException {
+    long sum = 0;
+    for (JsonNode node : call("GET", "/_plugins/prosper/stats", null).get("nodes")) {
+      sum += node.get("query_cache").get(field).asLong();
+    }
+    return sum;
+  }
+
+  /** Repeated query texts come from the cache; deleting the model drops its cached queries. */
+  public void testQueryCacheHitsAndForgetsADeletedModel() throws Exception {
+    call("PUT", "/_plugins/prosper/models/it-cache", "{\"path\":\"test-model\"}");
+    call(
+        "PUT",
+        "/cache-test",
+        "{\"mappings\":{\"properties\":{\"title_sparse\":{\"type\":\"rank_features\"}}}}");
+    long hits = cacheStat("hits");
+    long entries = cacheStat("entries");
+    for (String text :
+        List.of("patio umbrella", "tape measure", "patio umbrella", "patio umbrella")) {
+      call(
+          "POST",
+          "/cache-test/_search",
+          "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
+              + quote(text)
+              + ",\"model_id\":\"it-cache\"}}}}");
+    }
+    assertEquals("two repeats are hits", hits + 2, cacheStat("hits"));
+    assertEquals("two distinct texts cached", entries + 2, cacheStat("entries"));
+    call("DELETE", "/_plugins/prosper/models/it-cache", null);
+    assertBusy(() -> assertEquals(entries, cacheStat("entries")));
+  }
+
   public void testTenThousandCharacterTitleIsTruncatedAndIndexed() throws IOException {
     createIndex("long-titles");
     String title = "cordless drill " + "x".repeat(10_000);

@@ -93,7 +93,7 @@ public class ProsperPlugin extends Plugin implements ActionPlugin, IngestPlugin,
 
   @Override
   public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
-    return List.of(ProsperSettings.encodePool(settings));
+    return List.of(ProsperSettings.encodePool(settings), ProsperSettings.queryPool(settings));
   }
 
   @Override

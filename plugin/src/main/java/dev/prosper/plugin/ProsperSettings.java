@@ -4,14 +4,33 @@ import java.util.List;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.threadpool.ExecutorBuilder;
 import org.opensearch.threadpool.FixedExecutorBuilder;
 
 /** The plugin's node settings (all in {@code opensearch.yml}; batch size is also dynamic). */
 public final class ProsperSettings {
 
-  /** The thread pool every encoding runs on: never transport, search or write threads. */
+  /** The thread pool documents and {@code _encode} run on: never transport, search or write. */
   public static final String ENCODE_POOL = "prosper_encode";
+
+  /**
+   * The thread pool of {@code prosper_sparse} query texts, apart from {@link #ENCODE_POOL} so that
+   * a search never waits behind bulk encodings.
+   */
+  public static final String QUERY_POOL = "prosper_query";
+
+  /** Encoded query texts kept per node (0: no cache). */
+  public static final Setting<Integer> QUERY_CACHE_SIZE =
+      Setting.intSetting("prosper.query_cache.size", 10_000, 0, 10_000_000, Property.NodeScope);
+
+  /** How long an encoded query text stays cached after its last use (0: no expiry). */
+  public static final Setting<TimeValue> QUERY_CACHE_EXPIRE =
+      Setting.timeSetting(
+          "prosper.query_cache.expire",
+          TimeValue.timeValueHours(1),
+          TimeValue.ZERO,
+          Property.NodeScope);
 
   /** {@code auto} takes the GPU when libtorch has CUDA, {@code cpu} or {@code gpu} insist. */
   public static final Setting<String> DEVICE =
@@ -41,7 +60,7 @@ public final class ProsperSettings {
   private ProsperSettings() {}
 
   public static List<Setting<?>> all() {
-    return List.of(DEVICE, BATCH_SIZE, THREADS);
+    return List.of(DEVICE, BATCH_SIZE, THREADS, QUERY_CACHE_SIZE, QUERY_CACHE_EXPIRE);
   }
 
   /**
@@ -50,5 +69,13 @@ public final class ProsperSettings {
    */
   public static ExecutorBuilder<?> encodePool(Settings settings) {
     return new FixedExecutorBuilder(settings, ENCODE_POOL, 1, 1000, "thread_pool." + ENCODE_POOL);
+  }
+
+  /**
+   * {@code thread_pool.prosper_query.size} (default 1) and {@code
+   * thread_pool.prosper_query.queue_size} (default 1000 queries); a full queue answers 429.
+   */
+  public static ExecutorBuilder<?> queryPool(Settings settings) {
+    return new FixedExecutorBuilder(settings, QUERY_POOL, 1, 1000, "thread_pool." + QUERY_POOL);
   }
 }

@@ -32,7 +32,10 @@ import org.opensearch.ResourceNotFoundException;
 import org.opensearch.cluster.ClusterChangedEvent;
 import org.opensearch.cluster.ClusterStateListener;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.cache.Cache;
+import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
@@ -63,7 +66,18 @@ public final class ModelRuntime
 
   /** Node counters since start. */
   public record Counters(
-      long requests, long textsEncoded, long encodeNanos, long rejections, long errors) {}
+      long requests,
+      long textsEncoded,
+      long encodeNanos,
+      long rejections,
+      long errors,
+      long cacheHits,
+      long cacheMisses,
+      long cacheEvictions,
+      long cacheEntries) {}
+
+  /** A cached query encoding: the weights' checksum keeps a re-registered model's apart. */
+  private record QueryKey(String modelId, String sha256, String text, Integer topK) {}
 
   private static final class Loaded {
     final String sha256;
@@ -95,6 +109,9 @@ public final class ModelRuntime
   private final LongAdder errors = new LongAdder();
   private volatile Device device;
 
+  /** Encoded query texts; {@code null} when {@code prosper.query_cache.size} is 0. */
+  private final Cache<QueryKey, SparseVector> queryCache;
+
   public ModelRuntime(
       Settings settings, Environment environment, ClusterService clusterService, ThreadPool pool) {
     this.clusterService = clusterService;
@@ -104,6 +121,18 @@ public final class ModelRuntime
     this.deviceSetting = ProsperSettings.DEVICE.get(settings);
     this.threads = ProsperSettings.THREADS.get(settings);
     this.batchSize = ProsperSettings.BATCH_SIZE.get(settings);
+    int cacheSize = ProsperSettings.QUERY_CACHE_SIZE.get(settings);
+    TimeValue expire = ProsperSettings.QUERY_CACHE_EXPIRE.get(settings);
+    if (cacheSize > 0) {
+      CacheBuilder<QueryKey, SparseVector> builder =
+          CacheBuilder.<QueryKey, SparseVector>builder().setMaximumWeight(cacheSize);
+      if (expire.nanos() > 0) {
+        builder.setExpireAfterAccess(expire);
+      }
+      queryCache = builder.build();
+    } else {
+      queryCache = null;
+    }
     clusterService
         .getClusterSettings()
         .addSettingsUpdateConsumer(ProsperSettings.BATCH_SIZE, this::setBatchSize);
@@ -169,15 +198,45 @@ public final class ModelRuntime
             }));
   }
 
+  /**
+   * A query text's served vector: from the query cache, else encoded on the {@code prosper_query}
+   * pool (never behind bulk encodings) and cached.
+   */
   @Override
   public void encodeQuery(
       String modelId, String text, Integer topK, ActionListener<SparseVector> listener) {
+    ModelEntry entry;
+    try {
+      entry = registered(modelId);
+    } catch (RuntimeException e) {
+      requests.increment();
+      errors.increment();
+      listener.onFailure(e);
+      return;
+    }
+    QueryKey key = new QueryKey(modelId, entry.sha256(), text, topK);
+    if (queryCache != null) {
+      SparseVector cached = queryCache.get(key);
+      if (cached != null) {
+        requests.increment();
+        listener.onResponse(cached);
+        return;
+      }
+    }
     encode(
-        modelId,
+        entry,
         List.of(text),
         Mode.QUERY,
         topK,
-        ActionListener.map(listener, list -> list.get(0)));
+        ProsperSettings.QUERY_POOL,
+        ActionListener.map(
+            listener,
+            list -> {
+              if (queryCache != null) {
+                queryCache.put(key, list.get(0));
+              }
+              return list.get(0);
+            }));
   }
 
   /**
@@ -193,16 +252,27 @@ public final class ModelRuntime
       Mode mode,
       Integer topK,
       ActionListener<List<SparseVector>> listener) {
-    ActionListener<List<SparseVector>> once = ActionListener.notifyOnce(listener);
-    requests.increment();
     ModelEntry entry;
     try {
       entry = registered(modelId);
     } catch (RuntimeException e) {
+      requests.increment();
       errors.increment();
-      once.onFailure(e);
+      listener.onFailure(e);
       return;
     }
+    encode(entry, texts, mode, topK, ProsperSettings.ENCODE_POOL, listener);
+  }
+
+  private void encode(
+      ModelEntry entry,
+      List<String> texts,
+      Mode mode,
+      Integer topK,
+      String pool,
+      ActionListener<List<SparseVector>> listener) {
+    ActionListener<List<SparseVector>> once = ActionListener.notifyOnce(listener);
+    requests.increment();
     AbstractRunnable task =
         new AbstractRunnable() {
           @Override
@@ -224,10 +294,10 @@ public final class ModelRuntime
             once.onFailure(
                 new OpenSearchRejectedExecutionException(
                     "["
-                        + ProsperSettings.ENCODE_POOL
+                        + pool
                         + "] queue is full; retry later or raise"
                         + " thread_pool."
-                        + ProsperSettings.ENCODE_POOL
+                        + pool
                         + ".queue_size",
                     true));
           }
@@ -239,7 +309,7 @@ public final class ModelRuntime
           }
         };
     try {
-      threadPool.executor(ProsperSettings.ENCODE_POOL).execute(task);
+      threadPool.executor(pool).execute(task);
     } catch (OpenSearchRejectedExecutionException e) {
       task.onRejection(e);
     }
@@ -373,6 +443,7 @@ public final class ModelRuntime
       ModelStatus status = statuses.get(id);
       if (entry == null || (status != null && !entry.sha256().equals(status.sha256()))) {
         statuses.remove(id);
+        forgetQueries(id);
         Loaded model = loaded.remove(id);
         if (model != null) {
           LOGGER.info("unloading PROSPER model [{}]: it is no longer registered", id);
@@ -382,13 +453,38 @@ public final class ModelRuntime
     }
   }
 
+  /** Drops the cached query encodings of a model that was deleted or re-registered. */
+  private void forgetQueries(String modelId) {
+    if (queryCache == null) {
+      return;
+    }
+    List<QueryKey> stale = new ArrayList<>();
+    for (QueryKey key : queryCache.keys()) {
+      if (key.modelId().equals(modelId)) {
+        stale.add(key);
+      }
+    }
+    stale.forEach(queryCache::invalidate);
+  }
+
   /** Load state of each model this node has tried to load, by id. */
   public Map<String, ModelStatus> statuses() {
     return new TreeMap<>(statuses);
   }
 
   public Counters counters() {
-    return new Counters(requests.sum(), texts.sum(), nanos.sum(), rejections.sum(), errors.sum());
+    Cache.CacheStats cache =
+        queryCache == null ? new Cache.CacheStats(0, 0, 0) : queryCache.stats();
+    return new Counters(
+        requests.sum(),
+        texts.sum(),
+        nanos.sum(),
+        rejections.sum(),
+        errors.sum(),
+        cache.getHits(),
+        cache.getMisses(),
+        cache.getEvictions(),
+        queryCache == null ? 0 : queryCache.count());
   }
 
   @Override

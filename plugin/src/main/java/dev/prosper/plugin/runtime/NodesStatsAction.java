@@ -74,7 +74,15 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
       super(in);
       counters =
           new ModelRuntime.Counters(
-              in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong());
+              in.readVLong(),
+              in.readVLong(),
+              in.readVLong(),
+              in.readVLong(),
+              in.readVLong(),
+              in.readVLong(),
+              in.readVLong(),
+              in.readVLong(),
+              in.readVLong());
       models =
           in.readMap(
               StreamInput::readString,
@@ -95,6 +103,10 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
       out.writeVLong(counters.encodeNanos());
       out.writeVLong(counters.rejections());
       out.writeVLong(counters.errors());
+      out.writeVLong(counters.cacheHits());
+      out.writeVLong(counters.cacheMisses());
+      out.writeVLong(counters.cacheEvictions());
+      out.writeVLong(counters.cacheEntries());
       out.writeMap(
           models,
           StreamOutput::writeString,
@@ -134,6 +146,12 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
       builder.field("encode_time_in_millis", counters.encodeNanos() / 1_000_000);
       builder.field("rejections", counters.rejections());
       builder.field("errors", counters.errors());
+      builder.startObject("query_cache");
+      builder.field("hits", counters.cacheHits());
+      builder.field("misses", counters.cacheMisses());
+      builder.field("evictions", counters.cacheEvictions());
+      builder.field("entries", counters.cacheEntries());
+      builder.endObject();
       builder.startObject("models");
       for (ModelRuntime.ModelStatus status : models.values()) {
         builder.startObject(status.id());

@@ -92,6 +92,13 @@ public final class NodeBenchmark implements Callable<Integer> {
               + " hybrid row).")
   double hybridWeight = 1.0;
 
+  @Option(
+      names = "--zipf-queries",
+      description =
+          "Searches of the Zipf-distributed query mix (P(rank r) ∝ 1/r over the query set),"
+              + " measured after one unmeasured pass warms the node's query cache (0: skip).")
+  int zipfQueries = 1000;
+
   @Option(names = "--raw-sample", description = "Titles encoded for the raw throughput.")
   int rawSample = 2048;
 
@@ -158,7 +165,7 @@ public final class NodeBenchmark implements Callable<Integer> {
     List<String> texts = set.texts();
     List<Map<String, Double>> judgements = set.judgements();
     List<String> tokenBodies = queryTokenBodies(texts);
-    Map<String, List<Double>> latencies = latencies(texts, tokenBodies);
+    Map<String, List<Double>> latencies = latencies(texts, tokenBodies, dataset.products());
     ObjectNode latency = report.putObject("latency_ms");
     latencies.forEach(
         (type, values) -> {
@@ -344,39 +351,186 @@ public final class NodeBenchmark implements Callable<Integer> {
     String of(String text) throws IOException;
   }
 
-  /** Client-side latency of a top-10 search, the query types interleaved per query. */
-  private Map<String, List<Double>> latencies(List<String> texts, List<String> tokenBodies)
+  /**
+   * Client-side latency of a top-10 search. The query texts are split in three (every third text),
+   * so that no row is helped by the node's query cache: the first third measures query_text,
+   * query_tokens and BM25 interleaved per query, the second the hybrid query, the third query_text
+   * while bulk ingest runs into a second index. Then a Zipf-distributed mix (the head queries
+   * repeat, as a shop's search box does) measures query_text with the cache warm beside
+   * query_tokens.
+   */
+  private Map<String, List<Double>> latencies(
+      List<String> texts, List<String> tokenBodies, Map<String, String> products)
       throws IOException {
     Map<String, List<Double>> latencies = new LinkedHashMap<>();
-    latencies.put("prosper_sparse query_text", new ArrayList<>());
-    latencies.put("prosper_sparse query_tokens", new ArrayList<>());
-    latencies.put("BM25 match", new ArrayList<>());
-    if (hybridWeight > 0) {
-      latencies.put("hybrid bool (match + prosper_sparse query_text)", new ArrayList<>());
+    List<Integer> first = new ArrayList<>();
+    List<Integer> second = new ArrayList<>();
+    List<Integer> third = new ArrayList<>();
+    for (int q = 0; q < texts.size(); q++) {
+      (q % 3 == 0 ? first : q % 3 == 1 ? second : third).add(q);
     }
     String search = "/" + index + "/_search?size=10&_source=false&request_cache=false";
-    int warmUp = Math.min(20, texts.size());
-    try (ProgressBar bar = Progress.bar("latency", texts.size() + warmUp, System.err)) {
-      for (int i = -warmUp; i < texts.size(); i++) {
-        int q = i < 0 ? i + warmUp : i;
-        String[] bodies = {
-          prosperBody(texts.get(q)),
-          tokenBodies.get(q),
-          bm25Body(texts.get(q)),
-          hybridWeight > 0 ? hybridBody(texts.get(q)) : null
-        };
-        int type = 0;
-        for (List<Double> values : latencies.values()) {
-          long start = System.nanoTime();
-          call("POST", search, bodies[type++]);
-          if (i >= 0) {
-            values.add((System.nanoTime() - start) / 1e6);
-          }
-        }
+    // JIT and connection warm-up on BM25 and query_tokens only (no query text gets cached).
+    for (int i = 0; i < Math.min(20, texts.size()); i++) {
+      call("POST", search, bm25Body(texts.get(i)));
+      call("POST", search, tokenBodies.get(i));
+    }
+    String text = "prosper_sparse query_text (distinct)";
+    String tokens = "prosper_sparse query_tokens";
+    String bm25 = "BM25 match";
+    latencies.put(text, new ArrayList<>());
+    latencies.put(tokens, new ArrayList<>());
+    latencies.put(bm25, new ArrayList<>());
+    try (ProgressBar bar = Progress.bar("latency", first.size(), System.err)) {
+      for (int q : first) {
+        latencies.get(text).add(timed(search, prosperBody(texts.get(q))));
+        latencies.get(tokens).add(timed(search, tokenBodies.get(q)));
+        latencies.get(bm25).add(timed(search, bm25Body(texts.get(q))));
         bar.step();
       }
     }
+    if (hybridWeight > 0) {
+      List<Double> hybrid = new ArrayList<>();
+      latencies.put("hybrid bool (match + prosper_sparse query_text, distinct)", hybrid);
+      for (int q : second) {
+        hybrid.add(timed(search, hybridBody(texts.get(q))));
+      }
+    }
+    latencies.put(
+        "prosper_sparse query_text (distinct) during bulk ingest",
+        duringIngest(search, texts, third, products));
+    if (zipfQueries > 0) {
+      List<Integer> draws = zipf(texts.size(), zipfQueries, 11);
+      Map<String, List<Double>> mix = new LinkedHashMap<>();
+      mix.put("prosper_sparse query_text (Zipf mix, cache warm)", new ArrayList<>());
+      mix.put("prosper_sparse query_tokens (Zipf mix)", new ArrayList<>());
+      long hitsBefore = cacheHits();
+      // One unmeasured pass warms the cache, as a running shop's would be; then a new draw.
+      for (int q : zipf(texts.size(), zipfQueries, 7)) {
+        call("POST", search, prosperBody(texts.get(q)));
+      }
+      try (ProgressBar bar = Progress.bar("latency (Zipf mix)", draws.size(), System.err)) {
+        for (int q : draws) {
+          mix.get("prosper_sparse query_text (Zipf mix, cache warm)")
+              .add(timed(search, prosperBody(texts.get(q))));
+          mix.get("prosper_sparse query_tokens (Zipf mix)").add(timed(search, tokenBodies.get(q)));
+          bar.step();
+        }
+      }
+      System.err.printf(
+          Locale.ROOT,
+          "Zipf mix: %d queries over %d distinct texts; query cache hits during both passes: %d%n",
+          draws.size(),
+          new java.util.HashSet<>(draws).size(),
+          cacheHits() - hitsBefore);
+      latencies.putAll(mix);
+    }
     return latencies;
+  }
+
+  private double timed(String path, String body) throws IOException {
+    long start = System.nanoTime();
+    call("POST", path, body);
+    return (System.nanoTime() - start) / 1e6;
+  }
+
+  /** The node's query-cache hits, summed over nodes. */
+  private long cacheHits() throws IOException {
+    long hits = 0;
+    for (JsonNode node : call("GET", "/_plugins/prosper/stats", null).path("nodes")) {
+      hits += node.path("query_cache").path("hits").asLong();
+    }
+    return hits;
+  }
+
+  /**
+   * query_text latency of the given texts while {@code --clients} bulk clients index the products
+   * into a second index through the pipeline (in rounds of 2,000 until the searches are done).
+   */
+  private List<Double> duringIngest(
+      String search, List<String> texts, List<Integer> queries, Map<String, String> catalogue)
+      throws IOException {
+    String busy = index + "-busy";
+    client.createProductIndex(busy, busy + "-pipeline", node.modelId, batchSize);
+    List<Map.Entry<String, String>> products = new ArrayList<>(catalogue.entrySet());
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong indexed = new java.util.concurrent.atomic.AtomicLong();
+    Thread ingest =
+        new Thread(
+            () -> {
+              int from = 0;
+              while (!stop.get()) {
+                Map<String, String> chunk = new LinkedHashMap<>();
+                for (int i = 0; i < 2000; i++) {
+                  Map.Entry<String, String> e = products.get((from + i) % products.size());
+                  chunk.put(e.getKey(), e.getValue());
+                }
+                from += 2000;
+                try {
+                  client.bulkIndex(busy, chunk, bulkSize, clients);
+                  indexed.addAndGet(chunk.size());
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              }
+            },
+            "bulk-while-searching");
+    ingest.start();
+    List<Double> values = new ArrayList<>();
+    long started = System.nanoTime();
+    try {
+      // Let the first bulks reach the encoder before measuring.
+      Thread.sleep(2000);
+      try (ProgressBar bar = Progress.bar("latency during ingest", queries.size(), System.err)) {
+        for (int q : queries) {
+          values.add(timed(search, prosperBody(texts.get(q))));
+          bar.step();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } finally {
+      stop.set(true);
+      try {
+        ingest.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      call("DELETE", "/" + busy, null);
+    }
+    System.err.printf(
+        Locale.ROOT,
+        "during ingest: %d searches while %d documents were indexed in %.1f s%n",
+        values.size(),
+        indexed.get(),
+        (System.nanoTime() - started) / 1e9);
+    return values;
+  }
+
+  /** {@code count} draws of query indexes, P(rank r) ∝ 1/r over a seeded order of the queries. */
+  static List<Integer> zipf(int queries, int count, long seed) {
+    List<Integer> order = new ArrayList<>();
+    for (int q = 0; q < queries; q++) {
+      order.add(q);
+    }
+    java.util.Collections.shuffle(order, new java.util.Random(seed));
+    double[] cumulative = new double[queries];
+    double sum = 0;
+    for (int r = 0; r < queries; r++) {
+      sum += 1.0 / (r + 1);
+      cumulative[r] = sum;
+    }
+    java.util.Random random = new java.util.Random(seed + 1);
+    List<Integer> draws = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      double u = random.nextDouble() * sum;
+      int r = Arrays.binarySearch(cumulative, u);
+      r = r >= 0 ? r : -r - 1;
+      draws.add(order.get(Math.min(r, queries - 1)));
+    }
+    return draws;
   }
 
   private List<List<String>> rankings(List<String> texts, Body body, String label)

@@ -205,13 +205,8 @@ public final class ModelRuntime
   @Override
   public void encodeQuery(
       String modelId, String text, Integer topK, ActionListener<SparseVector> listener) {
-    ModelEntry entry;
-    try {
-      entry = registered(modelId);
-    } catch (RuntimeException e) {
-      requests.increment();
-      errors.increment();
-      listener.onFailure(e);
+    ModelEntry entry = registeredOrFail(modelId, listener);
+    if (entry == null) {
       return;
     }
     QueryKey key = new QueryKey(modelId, entry.sha256(), text, topK);
@@ -252,16 +247,22 @@ public final class ModelRuntime
       Mode mode,
       Integer topK,
       ActionListener<List<SparseVector>> listener) {
-    ModelEntry entry;
+    ModelEntry entry = registeredOrFail(modelId, listener);
+    if (entry != null) {
+      encode(entry, texts, mode, topK, ProsperSettings.ENCODE_POOL, listener);
+    }
+  }
+
+  /** The registered entry, or {@code null} after failing the listener (counted as an error). */
+  private ModelEntry registeredOrFail(String modelId, ActionListener<?> listener) {
     try {
-      entry = registered(modelId);
+      return registered(modelId);
     } catch (RuntimeException e) {
       requests.increment();
       errors.increment();
       listener.onFailure(e);
-      return;
+      return null;
     }
-    encode(entry, texts, mode, topK, ProsperSettings.ENCODE_POOL, listener);
   }
 
   private void encode(

@@ -193,30 +193,26 @@ public class ProsperSparseQueryBuilderTests
     assertEquals(text, parseQuery(text.toString()));
     assertSerialization(text);
     // Rewritten: the served vector, literal flags included, crosses the wire as it is.
-    ProsperSparseQueryBuilder rewritten =
-        new ProsperSparseQueryBuilder(
-            text,
-            dev.prosper.encoder.SparseVector.ofTerms(
-                List.of(
-                    new dev.prosper.encoder.SparseVector.Term("patio", 7, 0.75f, true),
-                    new dev.prosper.encoder.SparseVector.Term("shade", 9, 0.25f, false))));
+    ProsperSparseQueryBuilder rewritten = new ProsperSparseQueryBuilder(text, patioShade());
     assertEquals(rewritten, assertSerialization(rewritten));
     assertEquals(
         "{\"prosper_sparse\":{\"title_sparse\":{\"query_tokens\":{\"patio\":0.75,\"shade\":0.25},\"top_k\":16,\"boost\":1.0}}}",
         org.opensearch.core.common.Strings.toString(MediaTypeRegistry.JSON, rewritten));
   }
 
+  /** A served vector as an L1-normalising model would give it (weights sum to 1). */
+  private static dev.prosper.encoder.SparseVector patioShade() {
+    return dev.prosper.encoder.SparseVector.ofTerms(
+        List.of(
+            new dev.prosper.encoder.SparseVector.Term("patio", 7, 0.75f, true),
+            new dev.prosper.encoder.SparseVector.Term("shade", 9, 0.25f, false)));
+  }
+
   public void testTheServedVectorIsScoredAsItIsWithoutANewNormalisation() throws IOException {
     ProsperSparseQueryBuilder text =
         new ProsperSparseQueryBuilder(SPARSE_FIELD, "patio shade", "prosper-en", null);
     // Weights an L1-normalising model serves (sum 1): L2 would change them.
-    ProsperSparseQueryBuilder rewritten =
-        new ProsperSparseQueryBuilder(
-            text,
-            dev.prosper.encoder.SparseVector.ofTerms(
-                List.of(
-                    new dev.prosper.encoder.SparseVector.Term("patio", 7, 0.75f, true),
-                    new dev.prosper.encoder.SparseVector.Term("shade", 9, 0.25f, false))));
+    ProsperSparseQueryBuilder rewritten = new ProsperSparseQueryBuilder(text, patioShade());
     Query query = rewritten.toQuery(createShardContext());
     Set<Query> clauses = new HashSet<>();
     for (BooleanClause clause : ((BooleanQuery) query).clauses()) {

@@ -456,6 +456,8 @@ public final class NodeBenchmark implements Callable<Integer> {
     java.util.concurrent.atomic.AtomicBoolean stop =
         new java.util.concurrent.atomic.AtomicBoolean();
     java.util.concurrent.atomic.AtomicLong indexed = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<IOException> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
     Thread ingest =
         new Thread(
             () -> {
@@ -471,7 +473,8 @@ public final class NodeBenchmark implements Callable<Integer> {
                   client.bulkIndex(busy, chunk, bulkSize, clients);
                   indexed.addAndGet(chunk.size());
                 } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
+                  failed.set(e);
+                  return;
                 }
               }
             },
@@ -499,6 +502,10 @@ public final class NodeBenchmark implements Callable<Integer> {
         Thread.currentThread().interrupt();
       }
       call("DELETE", "/" + busy, null);
+    }
+    if (failed.get() != null) {
+      // Searches after the ingest stopped would not be "during ingest": no figure.
+      throw new IOException("bulk ingest during the searches failed", failed.get());
     }
     System.err.printf(
         Locale.ROOT,

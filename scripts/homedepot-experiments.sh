@@ -46,6 +46,7 @@ if [[ $stages == *backbone* ]]; then
   echo "training wall time: $(($(date +%s) - start)) s" | tee "$out/prosper-bge/wall-time.txt" >&2
   $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
     --model "PROSPER bge-small-en=$out/prosper-bge/artefact" --model "PROSPER minilm-l6=$out/prosper/artefact" \
+    --query-top-k 32 --document-top-k 0,32 --hybrid \
     --baselines bm25-english --output "$out/eval-backbone"
 fi
 

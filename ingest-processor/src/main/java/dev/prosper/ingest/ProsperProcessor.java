@@ -1,13 +1,16 @@
 package dev.prosper.ingest;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.opensearch.cluster.service.ClusterApplierService;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.ConfigurationUtils;
@@ -85,7 +88,9 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
     for (Map.Entry<String, String> mapping : fieldMap.entrySet()) {
       String source = mapping.getKey();
       String target = mapping.getValue();
-      if (skipExisting && document.hasField(target)) {
+      if (skipExisting
+          && document.hasField(target)
+          && document.getFieldValue(target, Object.class) != null) {
         continue;
       }
       Object value =
@@ -112,10 +117,13 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
                 source,
                 value.getClass().getSimpleName()));
       }
-      if (text.isBlank()) {
+      if (Texts.isBlank(text)) {
         throw new IllegalArgumentException(
             String.format(
-                Locale.ROOT, "[%s] field [%s] is empty; there is nothing to encode", TYPE, source));
+                Locale.ROOT,
+                "[%s] field [%s] is empty or only invisible characters; there is nothing to encode",
+                TYPE,
+                source));
       }
       jobs.add(new Job(index, target, text));
     }
@@ -131,16 +139,35 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
       handler.accept(null, e);
       return;
     }
+    // The handler is called exactly once, outside any try: an exception it throws is not ours
+    // to report a second time.
     encode(
         jobs,
-        ActionListener.wrap(
-            weights -> {
+        new ActionListener<>() {
+          @Override
+          public void onResponse(List<Map<String, Float>> weights) {
+            Exception failure = null;
+            try {
               for (int i = 0; i < jobs.size(); i++) {
                 document.setFieldValue(jobs.get(i).target(), weights.get(i));
               }
-              handler.accept(document, null);
-            },
-            e -> handler.accept(null, e)));
+            } catch (RuntimeException e) {
+              failure = targetFailure(e);
+            }
+            handler.accept(failure == null ? document : null, failure);
+          }
+
+          @Override
+          public void onFailure(Exception e) {
+            handler.accept(null, e);
+          }
+        });
+  }
+
+  /** Why a target field could not be written, naming it. */
+  private static IllegalArgumentException targetFailure(RuntimeException e) {
+    return new IllegalArgumentException(
+        "[" + TYPE + "] cannot write the term weights: " + e.getMessage(), e);
   }
 
   @Override
@@ -166,29 +193,40 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
     }
     encode(
         jobs,
-        ActionListener.wrap(
-            weights -> {
-              for (int i = 0; i < jobs.size(); i++) {
-                Job job = jobs.get(i);
-                documents
-                    .get(job.document())
-                    .getIngestDocument()
-                    .setFieldValue(job.target(), weights.get(i));
+        new ActionListener<>() {
+          @Override
+          public void onResponse(List<Map<String, Float>> weights) {
+            for (int i = 0; i < jobs.size(); i++) {
+              IngestDocumentWrapper wrapper = documents.get(jobs.get(i).document());
+              if (wrapper.getException() != null) {
+                continue;
               }
-              handler.accept(documents);
-            },
-            e -> {
-              for (Job job : jobs) {
-                IngestDocumentWrapper wrapper = documents.get(job.document());
-                if (wrapper.getException() == null) {
-                  wrapper.update(wrapper.getIngestDocument(), e);
-                }
+              try {
+                wrapper.getIngestDocument().setFieldValue(jobs.get(i).target(), weights.get(i));
+              } catch (RuntimeException e) {
+                // Only this document fails; its siblings keep their weights.
+                wrapper.update(wrapper.getIngestDocument(), targetFailure(e));
               }
-              handler.accept(documents);
-            }));
+            }
+            handler.accept(documents);
+          }
+
+          @Override
+          public void onFailure(Exception e) {
+            for (Job job : jobs) {
+              IngestDocumentWrapper wrapper = documents.get(job.document());
+              if (wrapper.getException() == null) {
+                wrapper.update(wrapper.getIngestDocument(), e);
+              }
+            }
+            handler.accept(documents);
+          }
+        });
   }
 
-  private void encode(List<Job> jobs, ActionListener<List<Map<String, Float>>> listener) {
+  /** Encodes the jobs' texts; the listener is called once, whatever the encoder does. */
+  private void encode(List<Job> jobs, ActionListener<List<Map<String, Float>>> callback) {
+    ActionListener<List<Map<String, Float>>> listener = ActionListener.notifyOnce(callback);
     if (jobs.isEmpty()) {
       listener.onResponse(List.of());
       return;
@@ -204,7 +242,64 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
     }
   }
 
-  /** Parses the processor's configuration; the model must be registered. */
+  /** Fields the ingest pipeline treats as the document's metadata, never a place for weights. */
+  private static final Set<String> METADATA_FIELDS =
+      Set.of(
+          "_index",
+          "_id",
+          "_routing",
+          "_version",
+          "_version_type",
+          "_if_seq_no",
+          "_if_primary_term",
+          "_op_type",
+          "_ingest",
+          "_source");
+
+  /**
+   * What is wrong with a field map, or {@code null}: every source a field name, every target
+   * distinct, none a source (or inside one, or holding one) and none a metadata field.
+   */
+  static String fieldMapProblem(Map<String, String> fieldMap) {
+    Set<String> targets = new HashSet<>();
+    for (Map.Entry<String, String> entry : fieldMap.entrySet()) {
+      String source = entry.getKey();
+      String target = entry.getValue();
+      if (source.isBlank()) {
+        return "a source field name must not be empty";
+      }
+      if (!targets.add(target)) {
+        return "target [" + target + "] is mapped from more than one source field";
+      }
+      String root = target.startsWith("_source.") ? target.substring("_source.".length()) : target;
+      String first = root.contains(".") ? root.substring(0, root.indexOf('.')) : root;
+      if (METADATA_FIELDS.contains(target) || METADATA_FIELDS.contains(first)) {
+        return "target ["
+            + target
+            + "] of ["
+            + source
+            + "] is a metadata field; map the weights to a rank_features field of the document";
+      }
+      for (String other : fieldMap.keySet()) {
+        if (sameOrNested(root, other)) {
+          return "target ["
+              + target
+              + "] of ["
+              + source
+              + "] would overwrite the text field ["
+              + other
+              + "]; map the weights to a field of their own";
+        }
+      }
+    }
+    return null;
+  }
+
+  private static boolean sameOrNested(String a, String b) {
+    return a.equals(b) || a.startsWith(b + ".") || b.startsWith(a + ".");
+  }
+
+  /** Parses the processor's configuration; a PUT of the pipeline needs the model registered. */
   public static final class Factory extends AbstractBatchingProcessor.Factory {
 
     private final Supplier<DocumentEncoder> encoder;
@@ -257,6 +352,10 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
         }
         fieldMap.put(entry.getKey(), target);
       }
+      String problem = fieldMapProblem(fieldMap);
+      if (problem != null) {
+        throw ConfigurationUtils.newConfigurationException(TYPE, tag, FIELD_MAP, problem);
+      }
       Integer topK = ConfigurationUtils.readIntProperty(TYPE, tag, config, TOP_K, null);
       if (topK != null && topK < 1) {
         throw ConfigurationUtils.newConfigurationException(
@@ -267,10 +366,18 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
       boolean skipExisting =
           ConfigurationUtils.readBooleanProperty(TYPE, tag, config, SKIP_EXISTING, false);
       DocumentEncoder documentEncoder = encoder.get();
-      try {
-        documentEncoder.checkRegistered(modelId);
-      } catch (IllegalArgumentException e) {
-        throw ConfigurationUtils.newConfigurationException(TYPE, tag, MODEL_ID, e.getMessage());
+      // A PUT of the pipeline refuses a model that is not registered. When the node builds its
+      // pipelines from the cluster state (at start, on the cluster applier thread), the registry
+      // seen may be older than the pipeline, or the model may be re-registered later: the
+      // pipeline is built all the same, and each document checks its model when it is encoded.
+      if (!Thread.currentThread()
+          .getName()
+          .contains(ClusterApplierService.CLUSTER_UPDATE_THREAD_NAME)) {
+        try {
+          documentEncoder.checkRegistered(modelId);
+        } catch (IllegalArgumentException e) {
+          throw ConfigurationUtils.newConfigurationException(TYPE, tag, MODEL_ID, e.getMessage());
+        }
       }
       return new ProsperProcessor(
           tag,

@@ -1,6 +1,7 @@
 package dev.prosper.plugin.query;
 
 import dev.prosper.encoder.SparseVector;
+import dev.prosper.ingest.Texts;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -144,9 +145,13 @@ public final class ProsperSparseQueryBuilder
       Integer topK,
       SetOnce<SparseVector> pending) {
     requireFieldAndTopK(fieldName, topK);
-    if (queryText == null || queryText.isBlank()) {
+    if (Texts.isBlank(queryText)) {
       throw new IllegalArgumentException(
-          "[" + NAME + "] [" + QUERY_TEXT_FIELD.getPreferredName() + "] must not be empty");
+          "["
+              + NAME
+              + "] ["
+              + QUERY_TEXT_FIELD.getPreferredName()
+              + "] must not be empty or only invisible characters");
     }
     if (modelId == null || modelId.isBlank()) {
       throw new IllegalArgumentException(

@@ -4,6 +4,7 @@ import static org.opensearch.rest.RestRequest.Method.POST;
 
 import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.head.Mode;
+import dev.prosper.ingest.Texts;
 import dev.prosper.plugin.ProsperSettings;
 import dev.prosper.plugin.runtime.ModelRuntime;
 import java.io.IOException;
@@ -101,6 +102,10 @@ public final class RestEncodeAction extends BaseRestHandler {
       if (!(list.get(i) instanceof String text)) {
         throw new IllegalArgumentException(
             "[texts][" + i + "] must be a string, got [" + list.get(i) + "]");
+      }
+      if (Texts.isBlank(text)) {
+        throw new IllegalArgumentException(
+            "[texts][" + i + "] is empty or only invisible characters; there is nothing to encode");
       }
       texts.add(text);
     }

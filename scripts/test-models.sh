@@ -48,9 +48,42 @@ TEXTS
     --output "$work/parity/normalization" >"$work/evaluate.log" 2>&1 || { tail -20 "$work/evaluate.log"; exit 1; }
   echo "$sum" >"$stamp"
 fi
+# Hostile copies of the test artefact, each refused at PUT with a 400 naming the problem (before
+# the node allocates anything sized by it): a config with 10^8 layers, a tokenizer id of 2*10^9, a
+# max_length beyond the position embeddings, a weight that is not floating point. The files whose
+# checksum the manifest records are re-sealed, so that the checksum is not what refuses them.
+hostile() {
+  rm -rf "$work/$1-model" && cp -r "$work/test-model" "$work/$1-model"
+}
+reseal() {
+  local old new
+  old=$(sha256sum "$work/test-model/$2" | cut -d' ' -f1)
+  new=$(sha256sum "$work/$1-model/$2" | cut -d' ' -f1)
+  sed -i "s/$old/$new/" "$work/$1-model/prosper.json"
+  grep -q "$new" "$work/$1-model/prosper.json"
+}
+hostile layers
+sed -i 's/"num_hidden_layers" : 6,/"num_hidden_layers" : 100000000,/' "$work/layers-model/prosper.json"
+grep -q '"num_hidden_layers" : 100000000' "$work/layers-model/prosper.json"
+hostile positions
+sed -i 's/"max_length" : 64,/"max_length" : 4096,/' "$work/positions-model/prosper.json"
+grep -q '"max_length" : 4096' "$work/positions-model/prosper.json"
+hostile vocab-id
+sed -i 's/"\[unused1\]": 2,/"[unused1]": 2000000000,/' "$work/vocab-id-model/tokenizer.json"
+grep -q '"\[unused1\]": 2000000000' "$work/vocab-id-model/tokenizer.json"
+reseal vocab-id tokenizer.json
+hostile dtype
+marker='"embeddings.token_type_embeddings.weight":{"dtype":"F'
+offset=$(grep -obUaF "$marker" "$work/dtype-model/model.safetensors" | head -1 | cut -d: -f1)
+printf I | dd of="$work/dtype-model/model.safetensors" bs=1 seek=$((offset + ${#marker} - 1)) conv=notrunc status=none
+reseal dtype model.safetensors
+
 mkdir -p "$node/config/prosper/models"
-for name in test-model corrupted-model doc-l2-model both-l2-model; do
+for name in test-model corrupted-model doc-l2-model both-l2-model layers-model positions-model \
+  vocab-id-model dtype-model; do
   rm -rf "$node/config/prosper/models/$name"
   cp -r "$work/$name" "$node/config/prosper/models/"
 done
-echo "test-models: installed test-model, corrupted-model, doc-l2-model and both-l2-model into $node/config/prosper/models"
+# A link inside the models directory to an artefact outside it: refused, the directory confines.
+ln -sfn "$work/test-model" "$node/config/prosper/models/link-model"
+echo "test-models: installed the test artefact, its doc-l2/both-l2 copies and its corrupted and hostile copies into $node/config/prosper/models"

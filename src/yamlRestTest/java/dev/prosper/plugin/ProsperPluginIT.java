@@ -374,6 +374,116 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
     assertEquals(1, hits.get("total").get("value").asInt());
   }
 
+  /** A text over prosper.max_text_chars (32,768) is refused with 400 in all three places. */
+  public void testTextOverTheCharacterLimitIsRefusedWhereverItComesFrom() throws IOException {
+    createIndex("too-long");
+    String huge = "patio umbrella " + "y".repeat(40_000);
+    Request bulk = new Request("POST", "/too-long/_bulk?refresh=true");
+    bulk.setJsonEntity(
+        "{\"index\":{\"_id\":\"1\"}}\n{\"title\":"
+            + quote(huge)
+            + "}\n{\"index\":{\"_id\":\"2\"}}\n{\"title\":\"cordless drill\"}\n");
+    JsonNode items = JSON.readTree(client().performRequest(bulk).getEntity().getContent());
+    assertEquals(400, items.get("items").get(0).get("index").get("status").asInt());
+    assertTrue(
+        items.toString(),
+        items
+            .get("items")
+            .get(0)
+            .get("index")
+            .get("error")
+            .get("reason")
+            .asText()
+            .contains("field [title] has 40015 characters; at most 32768"));
+    assertEquals(201, items.get("items").get(1).get("index").get("status").asInt());
+
+    ResponseException encode =
+        expectThrows(
+            ResponseException.class,
+            () ->
+                call(
+                    "POST",
+                    "/_plugins/prosper/models/" + MODEL + "/_encode",
+                    "{\"texts\":[\"ok\"," + quote(huge) + "]}"));
+    assertEquals(400, encode.getResponse().getStatusLine().getStatusCode());
+    assertTrue(
+        encode.getMessage(), encode.getMessage().contains("[texts][1] has 40015 characters"));
+
+    ResponseException search =
+        expectThrows(
+            ResponseException.class,
+            () ->
+                call(
+                    "POST",
+                    "/too-long/_search",
+                    "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
+                        + quote(huge)
+                        + ",\"model_id\":\""
+                        + MODEL
+                        + "\"}}}}"));
+    assertEquals(400, search.getResponse().getStatusLine().getStatusCode());
+    assertTrue(search.getMessage(), search.getMessage().contains("[query_text] has 40015"));
+  }
+
+  /**
+   * A node whose copy of a registered artefact is missing answers 503 (retryable, naming the node,
+   * no absolute path), shows the reason in stats, and serves again once the files are back, without
+   * a restart and without re-registering.
+   */
+  public void testANodeWithoutTheFilesAnswers503UntilTheyAreBack() throws Exception {
+    Path models = Path.of(System.getProperty("tests.prosper.node"), "config", "prosper", "models");
+    Path copy = models.resolve("vanishing-model");
+    Path aside = models.resolve("vanishing-aside");
+    Files.createDirectories(copy);
+    try (var files = Files.list(models.resolve("test-model"))) {
+      for (Path file : files.toList()) {
+        Files.copy(file, copy.resolve(file.getFileName()));
+      }
+    }
+    call("PUT", "/_plugins/prosper/models/vanishing", "{\"path\":\"vanishing-model\"}");
+    String encode = "{\"texts\":[\"patio umbrella\"]}";
+    try {
+      Files.move(copy, aside);
+      for (int attempt = 0; attempt < 2; attempt++) {
+        ResponseException e =
+            expectThrows(
+                ResponseException.class,
+                () -> call("POST", "/_plugins/prosper/models/vanishing/_encode", encode));
+        assertEquals(503, e.getResponse().getStatusLine().getStatusCode());
+        assertTrue(e.getMessage(), e.getMessage().contains("is not available on node ["));
+        assertFalse(e.getMessage(), e.getMessage().contains(models.toString()));
+      }
+      String stats = call("GET", "/_plugins/prosper/stats", null).toString();
+      assertTrue(stats, stats.contains("\"state\":\"failed\""));
+      assertTrue(stats, stats.contains("is not available on node"));
+      Files.move(aside, copy);
+      assertBusy(
+          () -> {
+            JsonNode result;
+            try {
+              result = call("POST", "/_plugins/prosper/models/vanishing/_encode", encode);
+            } catch (ResponseException e) {
+              throw new AssertionError("still failing: " + e.getMessage(), e);
+            }
+            assertTrue(result.get("results").get(0).get("terms").size() > 0);
+          },
+          30,
+          java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      call("DELETE", "/_plugins/prosper/models/vanishing", null);
+      for (Path dir : List.of(copy, aside)) {
+        if (Files.isDirectory(dir)) {
+          try (var files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+              Files.delete(file);
+            }
+          }
+          Files.delete(dir);
+        }
+      }
+    }
+  }
+
   public void testConcurrentBulksLoseAndDuplicateNothing() throws Exception {
     createIndex("concurrent");
     int clients = 4;

@@ -14,6 +14,9 @@ public interface DocumentEncoder {
    */
   void checkRegistered(String modelId);
 
+  /** Most characters of one text; a longer field fails its document with 400. */
+  int maxTextChars();
+
   /**
    * Encodes texts in document mode, off the calling thread.
    *

@@ -40,6 +40,9 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
   public static final String SKIP_EXISTING = "skip_existing";
   static final int DEFAULT_BATCH_SIZE = 128;
 
+  /** Most documents encoded together; their texts are held in memory at once. */
+  static final int MAX_BATCH_SIZE = 10_000;
+
   private final String modelId;
   private final Map<String, String> fieldMap;
   private final Integer topK;
@@ -124,6 +127,16 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
                 "[%s] field [%s] is empty or only invisible characters; there is nothing to encode",
                 TYPE,
                 source));
+      }
+      if (text.length() > encoder.maxTextChars()) {
+        throw new IllegalArgumentException(
+            String.format(
+                Locale.ROOT,
+                "[%s] field [%s] has %d characters; at most %d are encoded (prosper.max_text_chars)",
+                TYPE,
+                source,
+                text.length(),
+                encoder.maxTextChars()));
       }
       jobs.add(new Job(index, target, text));
     }
@@ -355,6 +368,13 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
       String problem = fieldMapProblem(fieldMap);
       if (problem != null) {
         throw ConfigurationUtils.newConfigurationException(TYPE, tag, FIELD_MAP, problem);
+      }
+      if (batchSize > MAX_BATCH_SIZE) {
+        throw ConfigurationUtils.newConfigurationException(
+            TYPE,
+            tag,
+            BATCH_SIZE_FIELD,
+            "must be at most " + MAX_BATCH_SIZE + ", got [" + batchSize + "]");
       }
       Integer topK = ConfigurationUtils.readIntProperty(TYPE, tag, config, TOP_K, null);
       if (topK != null && topK < 1) {

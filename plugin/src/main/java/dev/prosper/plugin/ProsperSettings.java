@@ -54,13 +54,22 @@ public final class ProsperSettings {
   public static final Setting<Integer> THREADS =
       Setting.intSetting("prosper.encode.threads", 0, 0, 1024, Property.NodeScope);
 
+  /**
+   * Most characters of one text (a document field, an {@code _encode} text, a query text) before it
+   * is tokenized; a longer text is refused with 400 instead of holding the encode thread. The model
+   * reads only the first {@code max_length} tokens of what is left.
+   */
+  public static final Setting<Integer> MAX_TEXT_CHARS =
+      Setting.intSetting("prosper.max_text_chars", 32_768, 1, 10_000_000, Property.NodeScope);
+
   /** Most texts one {@code _encode} request may carry. */
   public static final int MAX_ENCODE_TEXTS = 1000;
 
   private ProsperSettings() {}
 
   public static List<Setting<?>> all() {
-    return List.of(DEVICE, BATCH_SIZE, THREADS, QUERY_CACHE_SIZE, QUERY_CACHE_EXPIRE);
+    return List.of(
+        DEVICE, BATCH_SIZE, THREADS, QUERY_CACHE_SIZE, QUERY_CACHE_EXPIRE, MAX_TEXT_CHARS);
   }
 
   /**

@@ -238,6 +238,14 @@ public final class Artefact {
       Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
       throw new ArtefactException(artefact, cause.getMessage(), e);
     }
+    if (head.maxLength() > backbone.maxPositions()) {
+      throw new ArtefactException(
+          artefact,
+          "[head.max_length] "
+              + head.maxLength()
+              + " exceeds the backbone's [max_position_embeddings] "
+              + backbone.maxPositions());
+    }
     String tokenizerSha = checkSha(artefact, directory, root, "tokenizer", TOKENIZER);
     String weightsSha = checkSha(artefact, directory, root, "weights", WEIGHTS);
     try (SafetensorsFile weights = SafetensorsFile.open(directory.resolve(WEIGHTS))) {
@@ -246,6 +254,17 @@ public final class Artefact {
         TensorInfo info = weights.tensors().get(entry.getKey());
         if (info == null) {
           throw new ArtefactException(artefact, "weights have no tensor [" + entry.getKey() + "]");
+        }
+        if (!info.dtype().isFloatingPoint()) {
+          throw new ArtefactException(
+              artefact,
+              "tensor ["
+                  + entry.getKey()
+                  + "] in "
+                  + WEIGHTS
+                  + " is "
+                  + info.dtype()
+                  + ", not a floating-point type");
         }
         if (!Arrays.equals(info.shape(), entry.getValue())) {
           throw new ArtefactException(

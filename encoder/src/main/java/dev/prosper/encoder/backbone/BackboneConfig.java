@@ -27,6 +27,9 @@ public sealed interface BackboneConfig permits BertConfig, Qwen2Config {
 
   int hiddenSize();
 
+  /** The longest input, in tokens, the position embeddings cover. */
+  int maxPositions();
+
   /** The forward pass of this architecture. */
   Backbone backbone();
 
@@ -88,7 +91,26 @@ public sealed interface BackboneConfig permits BertConfig, Qwen2Config {
     require(
         hiddenSize % heads == 0, "num_attention_heads", "must divide hidden_size " + hiddenSize);
     require(intermediate > 0, "intermediate_size", "must be positive");
+    // Upper bounds before anything is sized from them: a config from a file must not make the
+    // node allocate per layer or per row before the weights are checked.
+    require(vocabSize <= MAX_VOCAB, "vocab_size", "must be at most " + MAX_VOCAB);
+    require(hiddenSize <= MAX_WIDTH, "hidden_size", "must be at most " + MAX_WIDTH);
+    require(layers <= MAX_LAYERS, "num_hidden_layers", "must be at most " + MAX_LAYERS);
+    require(heads <= MAX_LAYERS, "num_attention_heads", "must be at most " + MAX_LAYERS);
+    require(intermediate <= 4 * MAX_WIDTH, "intermediate_size", "must be at most " + 4 * MAX_WIDTH);
   }
+
+  /** Largest vocabulary a backbone may declare (Qwen2's is 151,936). */
+  int MAX_VOCAB = 1 << 20;
+
+  /** Largest hidden size a backbone may declare. */
+  int MAX_WIDTH = 16_384;
+
+  /** Most layers (and attention heads) a backbone may declare. */
+  int MAX_LAYERS = 256;
+
+  /** Longest position table a backbone may declare. */
+  int MAX_POSITIONS = 1 << 17;
 
   static void require(boolean condition, String field, String problem) {
     if (!condition) {

@@ -29,7 +29,10 @@ public record BertConfig(
 
   public BertConfig {
     BackboneConfig.requireSizes(vocabSize, hiddenSize, layers, heads, intermediateSize);
-    BackboneConfig.require(maxPositions > 0, "max_position_embeddings", "must be positive");
+    BackboneConfig.require(
+        maxPositions > 0 && maxPositions <= BackboneConfig.MAX_POSITIONS,
+        "max_position_embeddings",
+        "must be between 1 and " + BackboneConfig.MAX_POSITIONS);
     if (typeVocabSize <= 0) {
       typeVocabSize = 2;
     }

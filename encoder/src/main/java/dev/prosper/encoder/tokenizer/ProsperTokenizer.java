@@ -76,15 +76,24 @@ public final class ProsperTokenizer implements AutoCloseable {
       throw new IOException(
           "invalid tokenizer " + tokenizerJson + ": no model.vocab (WordPiece/BPE) found");
     }
-    int size = 0;
+    // Ids index arrays sized by the largest one, so each is checked first: a vocabulary's ids
+    // are dense, and one id far above the number of tokens would make the node allocate for it.
+    int entries = vocab.size() + root.path("added_tokens").size();
+    long size = 0;
     for (var it = vocab.fields(); it.hasNext(); ) {
-      size = Math.max(size, it.next().getValue().asInt() + 1);
+      Map.Entry<String, JsonNode> entry = it.next();
+      size =
+          Math.max(size, checkedId(tokenizerJson, entry.getKey(), entry.getValue(), entries) + 1);
     }
     for (JsonNode added : root.path("added_tokens")) {
-      size = Math.max(size, added.path("id").asInt() + 1);
+      size =
+          Math.max(
+              size,
+              checkedId(tokenizerJson, added.path("content").asText(), added.path("id"), entries)
+                  + 1);
     }
-    String[] vocabulary = new String[size];
-    boolean[] special = new boolean[size];
+    String[] vocabulary = new String[(int) size];
+    boolean[] special = new boolean[(int) size];
     for (var it = vocab.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       vocabulary[entry.getValue().asInt()] = entry.getKey();
@@ -213,5 +222,26 @@ public final class ProsperTokenizer implements AutoCloseable {
   @Override
   public void close() {
     tokenizer.close();
+  }
+
+  /** A token id, checked to be a non-negative integer below twice the number of tokens. */
+  private static long checkedId(Path file, String token, JsonNode id, int entries)
+      throws IOException {
+    long limit = 2L * entries + 1024;
+    if (id == null || !id.canConvertToLong() || id.asLong() < 0 || id.asLong() >= limit) {
+      throw new IOException(
+          "invalid tokenizer "
+              + file.getFileName()
+              + ": token ["
+              + token
+              + "] has id ["
+              + id
+              + "]; ids must be integers from 0 to "
+              + (limit - 1)
+              + " for a vocabulary of "
+              + entries
+              + " tokens");
+    }
+    return id.asLong();
   }
 }

@@ -165,6 +165,25 @@ class ArtefactTest {
   }
 
   @Test
+  void hundredMillionLayersAreRefusedBeforeAnythingIsSizedByThem() throws IOException {
+    editManifest(
+        m -> ((ObjectNode) m.get("backbone").get("config")).put("num_hidden_layers", 100_000_000));
+    assertInvalid("[num_hidden_layers] must be at most 256");
+  }
+
+  @Test
+  void maxLengthBeyondThePositionEmbeddings() throws IOException {
+    int positions =
+        JSON.readTree(artefact.resolve(Artefact.MANIFEST).toFile())
+            .path("backbone")
+            .path("config")
+            .path("max_position_embeddings")
+            .asInt();
+    editManifest(m -> ((ObjectNode) m.get("head")).put("max_length", positions + 1));
+    assertInvalid("[head.max_length] " + (positions + 1) + " exceeds the backbone's");
+  }
+
+  @Test
   void unknownArchitecture() throws IOException {
     editManifest(m -> ((ObjectNode) m.get("backbone")).put("architecture", "gpt9"));
     assertInvalid("unknown backbone architecture [gpt9]");

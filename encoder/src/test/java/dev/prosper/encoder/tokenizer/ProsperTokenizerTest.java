@@ -114,4 +114,17 @@ class ProsperTokenizerTest {
     assertTrue(vocab.getMessage().contains("no model.vocab"), vocab.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ProsperTokenizer.load(tokenizerFile, 1));
   }
+
+  @Test
+  void idsFarBeyondTheVocabularyOrNegativeAreRefusedBeforeAllocating() throws IOException {
+    String json = Files.readString(tokenizerFile);
+    for (String id : new String[] {"2000000000", "-1", "\"seven\""}) {
+      Path hostile = dir.resolve("hostile-ids.json");
+      Files.writeString(
+          hostile, json.replaceFirst("\"\\[UNK\\]\"\\s*:\\s*\\d+", "\"[UNK]\": " + id));
+      assertNotEquals(json, Files.readString(hostile));
+      IOException e = assertThrows(IOException.class, () -> ProsperTokenizer.load(hostile, 64));
+      assertTrue(e.getMessage().contains("token [[UNK]] has id"), e.getMessage());
+    }
+  }
 }

@@ -22,6 +22,9 @@ public final class ModelFiles {
 
   private final Path root;
 
+  /** How messages name the models directory: never the node's absolute path. */
+  static final String SHOWN_ROOT = "config/prosper/models/";
+
   public ModelFiles(Path configDirectory) {
     this.root = configDirectory.resolve("prosper").resolve("models").toAbsolutePath().normalize();
   }
@@ -38,7 +41,7 @@ public final class ModelFiles {
    */
   public Path resolve(String relative) {
     if (relative == null || relative.isBlank()) {
-      throw badRequest("[path] is required: an artefact directory or zip under [%s]", root);
+      throw badRequest("[path] is required: an artefact directory or zip under [%s]", SHOWN_ROOT);
     }
     Path given;
     try {
@@ -47,16 +50,28 @@ public final class ModelFiles {
       throw badRequest("[path] [%s] is not a valid path: %s", relative, e.getMessage());
     }
     if (given.isAbsolute()) {
-      throw badRequest("[path] [%s] must be relative to the models directory [%s]", relative, root);
+      throw badRequest(
+          "[path] [%s] must be relative to the models directory [%s]", relative, SHOWN_ROOT);
     }
     Path resolved = root.resolve(given).normalize();
     if (!resolved.startsWith(root) || resolved.equals(root)) {
-      throw badRequest("[path] [%s] leaves the models directory [%s]", relative, root);
+      throw badRequest("[path] [%s] leaves the models directory [%s]", relative, SHOWN_ROOT);
     }
     if (!Files.exists(resolved)) {
       throw badRequest(
-          "[path] [%s] does not exist: copy the artefact to [%s] on every node",
-          relative, resolved);
+          "[path] [%s] does not exist: copy the artefact to [%s%s] on every node",
+          relative, SHOWN_ROOT, relative);
+    }
+    // The lexical check above cannot see links: a link inside the directory may point anywhere.
+    try {
+      Path real = resolved.toRealPath();
+      if (!real.startsWith(root.toRealPath())) {
+        throw badRequest(
+            "[path] [%s] is a link that leaves the models directory [%s]; copy the artefact there",
+            relative, SHOWN_ROOT);
+      }
+    } catch (IOException e) {
+      throw badRequest("[path] [%s] cannot be read: %s", relative, hidePaths(e.getMessage()));
     }
     return resolved;
   }
@@ -72,10 +87,11 @@ public final class ModelFiles {
     try {
       manifest = inspect(path);
     } catch (ArtefactException e) {
-      throw badRequest("model [%s]: %s", id, e.getMessage());
+      throw badRequest("model [%s]: %s", id, hidePaths(e.getMessage()));
     } catch (IOException | RuntimeException e) {
       throw badRequest(
-          "model [%s]: cannot read the artefact at [%s]: %s", id, relative, e.toString());
+          "model [%s]: cannot read the artefact at [%s]: %s",
+          id, relative, hidePaths(String.valueOf(e.getMessage())));
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> head = JSON.convertValue(manifest.head(), Map.class);
@@ -96,6 +112,25 @@ public final class ModelFiles {
    */
   public Artefact.Manifest inspect(Path path) throws IOException {
     return Djl.call(() -> Artefact.inspect(path));
+  }
+
+  /**
+   * A message with this node's models directory shown as {@code config/prosper/models/}: errors,
+   * stats and GET responses never reveal the node's file system layout.
+   */
+  public String hidePaths(String message) {
+    if (message == null) {
+      return null;
+    }
+    String shown =
+        message.replace(root.toString() + "/", SHOWN_ROOT).replace(root.toString(), SHOWN_ROOT);
+    try {
+      Path real = root.toRealPath();
+      shown = shown.replace(real.toString() + "/", SHOWN_ROOT).replace(real.toString(), SHOWN_ROOT);
+    } catch (IOException e) {
+      // no such directory yet: nothing else to hide
+    }
+    return shown;
   }
 
   static OpenSearchStatusException badRequest(String format, Object... args) {

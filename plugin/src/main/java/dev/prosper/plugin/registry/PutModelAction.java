@@ -63,9 +63,21 @@ public final class PutModelAction extends ActionType<AcknowledgedResponse> {
         errors.addValidationError(
             "[path] is required: the artefact's directory or zip, relative to config/prosper/models/");
       }
+      if (description.length() > MAX_DESCRIPTION_CHARS) {
+        errors = errors == null ? new ActionRequestValidationException() : errors;
+        errors.addValidationError(
+            "[description] has "
+                + description.length()
+                + " characters; at most "
+                + MAX_DESCRIPTION_CHARS
+                + " (it is stored in the cluster state)");
+      }
       return errors;
     }
   }
+
+  /** Longest description a registration may carry: every node keeps it in the cluster state. */
+  public static final int MAX_DESCRIPTION_CHARS = 1000;
 
   /** Runs on the cluster-manager node, which checks the artefact in its own models directory. */
   public static final class TransportAction extends ModelsUpdateAction<Request> {

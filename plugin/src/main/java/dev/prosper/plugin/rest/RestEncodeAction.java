@@ -67,6 +67,9 @@ public final class RestEncodeAction extends BaseRestHandler {
       }
     }
     List<String> texts = texts(body.get("texts"));
+    for (int i = 0; i < texts.size(); i++) {
+      runtime.get().checkLength("[texts][" + i + "]", texts.get(i));
+    }
     String modeName = RestModelsAction.stringField(body, "mode");
     Mode mode = Mode.of(modeName == null ? "query" : modeName);
     Integer topK = topK(body.get("top_k"));

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.logging.log4j.LogManager;
@@ -98,10 +99,23 @@ public final class ModelRuntime
   private final String deviceSetting;
   private final int threads;
   private volatile int batchSize;
+  private final int maxTextChars;
 
   private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
   private final Map<String, ModelStatus> statuses = new ConcurrentHashMap<>();
   private final Map<String, Object> loadLocks = new ConcurrentHashMap<>();
+
+  /**
+   * A node-local load failure (503: files missing or unreadable; 409: another copy), answered again
+   * without touching the files until {@link #RETRY_AFTER_NANOS} has passed.
+   */
+  private record Failure(String sha256, String message, RestStatus status, long atNanos) {}
+
+  private final Map<String, Failure> failures = new ConcurrentHashMap<>();
+
+  /** How long a node-local load failure is remembered before the files are read again. */
+  static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(5);
+
   private final LongAdder requests = new LongAdder();
   private final LongAdder texts = new LongAdder();
   private final LongAdder nanos = new LongAdder();
@@ -121,6 +135,7 @@ public final class ModelRuntime
     this.deviceSetting = ProsperSettings.DEVICE.get(settings);
     this.threads = ProsperSettings.THREADS.get(settings);
     this.batchSize = ProsperSettings.BATCH_SIZE.get(settings);
+    this.maxTextChars = ProsperSettings.MAX_TEXT_CHARS.get(settings);
     int cacheSize = ProsperSettings.QUERY_CACHE_SIZE.get(settings);
     TimeValue expire = ProsperSettings.QUERY_CACHE_EXPIRE.get(settings);
     if (cacheSize > 0) {
@@ -177,6 +192,28 @@ public final class ModelRuntime
   }
 
   @Override
+  public int maxTextChars() {
+    return maxTextChars;
+  }
+
+  /**
+   * Refuses a text over {@code prosper.max_text_chars}, naming it.
+   *
+   * @param name how the request calls the text ({@code [texts][3]}, {@code [query_text]})
+   */
+  public void checkLength(String name, String text) {
+    if (text.length() > maxTextChars) {
+      throw new IllegalArgumentException(
+          name
+              + " has "
+              + text.length()
+              + " characters; at most "
+              + maxTextChars
+              + " are encoded (prosper.max_text_chars)");
+    }
+  }
+
+  @Override
   public void encodeDocuments(
       String modelId,
       List<String> texts,
@@ -205,6 +242,12 @@ public final class ModelRuntime
   @Override
   public void encodeQuery(
       String modelId, String text, Integer topK, ActionListener<SparseVector> listener) {
+    try {
+      checkLength("[prosper_sparse] [query_text]", text);
+    } catch (IllegalArgumentException e) {
+      listener.onFailure(e);
+      return;
+    }
     ModelEntry entry = registeredOrFail(modelId, listener);
     if (entry == null) {
       return;
@@ -346,10 +389,17 @@ public final class ModelRuntime
       if (current != null && current.sha256.equals(entry.sha256())) {
         return current;
       }
+      Failure failure = failures.get(entry.id());
+      if (failure != null
+          && failure.sha256().equals(entry.sha256())
+          && System.nanoTime() - failure.atNanos() < RETRY_AFTER_NANOS) {
+        throw new OpenSearchStatusException(failure.message(), failure.status());
+      }
       statuses.put(
           entry.id(), new ModelStatus(entry.id(), State.LOADING, entry.sha256(), null, null));
       try {
         Loaded fresh = new Loaded(entry.sha256(), loadModel(entry));
+        failures.remove(entry.id());
         loaded.put(entry.id(), fresh);
         statuses.put(
             entry.id(),
@@ -359,9 +409,17 @@ public final class ModelRuntime
         }
         return fresh;
       } catch (IOException | RuntimeException e) {
+        if (e instanceof OpenSearchStatusException status
+            && (status.status() == RestStatus.SERVICE_UNAVAILABLE
+                || status.status() == RestStatus.CONFLICT)) {
+          failures.put(
+              entry.id(),
+              new Failure(entry.sha256(), status.getMessage(), status.status(), System.nanoTime()));
+        }
         statuses.put(
             entry.id(),
-            new ModelStatus(entry.id(), State.FAILED, entry.sha256(), null, e.getMessage()));
+            new ModelStatus(
+                entry.id(), State.FAILED, entry.sha256(), null, files.hidePaths(e.getMessage())));
         throw e;
       }
     }
@@ -372,8 +430,13 @@ public final class ModelRuntime
    * 409 when its weights are not the registered ones (checked before any weight is read).
    */
   private ProsperModel loadModel(ModelEntry entry) throws IOException {
-    Path path = files.resolve(entry.path());
     String node = clusterService.localNode().getName();
+    Path path;
+    try {
+      path = files.resolve(entry.path());
+    } catch (OpenSearchStatusException e) {
+      throw unavailable(entry, node, e.getMessage());
+    }
     long start = System.nanoTime();
     ProsperModel model;
     try {
@@ -387,9 +450,7 @@ public final class ModelRuntime
                     .model();
               });
     } catch (ArtefactException e) {
-      throw new OpenSearchStatusException(
-          "model [" + entry.id() + "] on node [" + node + "]: " + e.getMessage(),
-          RestStatus.BAD_REQUEST);
+      throw unavailable(entry, node, files.hidePaths(e.getMessage()));
     }
     model.setBatchSize(batchSize);
     LOGGER.info(
@@ -401,7 +462,38 @@ public final class ModelRuntime
     return model;
   }
 
+  /**
+   * 503: this node's copy of a registered artefact is missing or unreadable. Retryable: the other
+   * nodes keep serving, and copying the files here fixes it without a restart.
+   */
+  private static OpenSearchStatusException unavailable(
+      ModelEntry entry, String node, String problem) {
+    return new OpenSearchStatusException(
+        "model ["
+            + entry.id()
+            + "] is not available on node ["
+            + node
+            + "]: "
+            + problem
+            + "; copy the registered artefact to this node's config/prosper/models/",
+        RestStatus.SERVICE_UNAVAILABLE);
+  }
+
   private static void checkCopy(ModelEntry entry, String node, Artefact.Manifest manifest) {
+    if (entry.tokenizerSha256() != null
+        && !manifest.tokenizerSha256().equals(entry.tokenizerSha256())) {
+      throw new OpenSearchStatusException(
+          String.format(
+              Locale.ROOT,
+              "model [%s]: the artefact at [%s] on node [%s] has a tokenizer.json with sha256 [%s],"
+                  + " but [%s] was registered; copy the registered artefact to every node",
+              entry.id(),
+              entry.path(),
+              node,
+              manifest.tokenizerSha256(),
+              entry.tokenizerSha256()),
+          RestStatus.CONFLICT);
+    }
     if (!manifest.weightsSha256().equals(entry.sha256())) {
       throw new OpenSearchStatusException(
           String.format(
@@ -444,6 +536,7 @@ public final class ModelRuntime
       ModelStatus status = statuses.get(id);
       if (entry == null || (status != null && !entry.sha256().equals(status.sha256()))) {
         statuses.remove(id);
+        failures.remove(id);
         forgetQueries(id);
         Loaded model = loaded.remove(id);
         if (model != null) {

@@ -484,6 +484,24 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
     }
   }
 
+  /** Registry and _encode bodies that are not JSON objects (3,000-deep included) answer 400. */
+  public void testBodiesThatAreNotJsonObjectsAnswer400() throws IOException {
+    String deep = "{\"path\":" + "[".repeat(3000) + "]".repeat(3000) + "}";
+    for (String body : List.of(deep, "[1,2]", "{\"path\": ", "\"test-model\"")) {
+      for (String endpoint :
+          List.of(
+              "/_plugins/prosper/models/deep", "/_plugins/prosper/models/" + MODEL + "/_encode")) {
+        String method = endpoint.endsWith("_encode") ? "POST" : "PUT";
+        ResponseException e =
+            expectThrows(ResponseException.class, () -> call(method, endpoint, body));
+        assertEquals(
+            endpoint + " " + body.length(), 400, e.getResponse().getStatusLine().getStatusCode());
+      }
+    }
+    assertEquals(
+        200, client().performRequest(new Request("GET", "/")).getStatusLine().getStatusCode());
+  }
+
   public void testConcurrentBulksLoseAndDuplicateNothing() throws Exception {
     createIndex("concurrent");
     int clients = 4;

@@ -176,7 +176,13 @@ public final class Artefact {
     try (SafetensorsFile weights = SafetensorsFile.open(directory.resolve(WEIGHTS))) {
       for (String name :
           ProsperModel.parameterShapes(manifest.backbone(), manifest.head()).keySet()) {
-        parameters.put(name, weights.readFloats(name));
+        TensorInfo info = weights.tensors().get(name);
+        if (info.dtype() == DType.F32) {
+          // Straight from the memory mapping into native memory: no heap copy of the weights.
+          parameters.put(name, weights.mapF32(name), info.shape());
+        } else {
+          parameters.put(name, weights.readFloats(name));
+        }
       }
       return new Opened(
           manifest,

@@ -3,7 +3,9 @@ package dev.prosper.encoder.weights;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,7 +59,22 @@ public final class Parameters implements AutoCloseable {
 
   /** Adds or replaces a weight, copying the values onto the device. */
   public void put(String name, FloatTensor tensor) {
-    NDArray array = copyOf(tensor, manager);
+    put(name, copyOf(tensor, manager));
+  }
+
+  /**
+   * Adds or replaces a weight from F32 little-endian bytes in a direct buffer (a memory mapping),
+   * copied into memory PyTorch owns without a heap array on the way.
+   */
+  public void put(String name, ByteBuffer f32, long[] shape) {
+    try (NDArray staged = manager.create(f32, new Shape(shape), DataType.FLOAT32)) {
+      NDArray copy = staged.duplicate();
+      copy.attach(manager);
+      put(name, copy);
+    }
+  }
+
+  private void put(String name, NDArray array) {
     array.setName(name);
     NDArray previous = arrays.put(name, array);
     if (previous != null) {

@@ -192,6 +192,26 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
+   * An F32 tensor's bytes as a read-only little-endian view of the memory mapping (no copy, no heap
+   * array): for copying straight into native memory.
+   *
+   * @throws IllegalArgumentException if there is no such tensor or it is not F32
+   */
+  public ByteBuffer mapF32(String name) throws IOException {
+    TensorInfo info = tensors.get(name);
+    if (info == null) {
+      throw new IllegalArgumentException("no tensor [" + name + "] in " + path);
+    }
+    if (info.dtype() != DType.F32) {
+      throw new IllegalArgumentException(
+          "tensor [" + name + "] in " + path + " is " + info.dtype() + ", not F32");
+    }
+    return channel
+        .map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.end() - info.begin())
+        .order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
    * Reads a floating-point tensor as float32 (F64 is narrowed, F16 and BF16 widened exactly).
    *
    * @throws IllegalArgumentException if the file has no such tensor, its type is not floating

@@ -52,14 +52,8 @@ public final class RestEncodeAction extends BaseRestHandler {
   protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client)
       throws IOException {
     String modelId = request.param("model_id");
-    if (!request.hasContent()) {
-      throw new IllegalArgumentException(
-          "request body is required: {\"texts\": [\"...\"], \"mode\": \"query\"}");
-    }
-    Map<String, Object> body;
-    try (var parser = request.contentParser()) {
-      body = parser.map();
-    }
+    Map<String, Object> body =
+        RestModelsAction.body(request, "{\"texts\": [\"...\"], \"mode\": \"query\"}");
     for (String field : body.keySet()) {
       if (!FIELDS.contains(field)) {
         throw new IllegalArgumentException(

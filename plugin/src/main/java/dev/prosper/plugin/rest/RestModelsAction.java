@@ -80,14 +80,10 @@ public final class RestModelsAction extends BaseRestHandler {
 
   private RestChannelConsumer put(RestRequest request, NodeClient client, String modelId)
       throws IOException {
-    if (!request.hasContent()) {
-      throw new IllegalArgumentException(
-          "request body is required: {\"path\": \"<artefact under config/prosper/models/>\", \"description\": \"...\"}");
-    }
-    Map<String, Object> body;
-    try (var parser = request.contentParser()) {
-      body = parser.map();
-    }
+    Map<String, Object> body =
+        body(
+            request,
+            "{\"path\": \"<artefact under config/prosper/models/>\", \"description\": \"...\"}");
     for (String field : body.keySet()) {
       if (!PUT_FIELDS.contains(field)) {
         throw new IllegalArgumentException(
@@ -109,6 +105,24 @@ public final class RestModelsAction extends BaseRestHandler {
       inner.addSuppressed(e);
       channel.sendResponse(
           new BytesRestResponse(RestStatus.INTERNAL_SERVER_ERROR, inner.toString()));
+    }
+  }
+
+  /**
+   * A request's body as a JSON object; 400 when it is missing, not an object or not parseable (too
+   * deeply nested included), never a 500.
+   *
+   * @param usage the body the endpoint takes, for the message
+   */
+  static Map<String, Object> body(RestRequest request, String usage) {
+    if (!request.hasContent()) {
+      throw new IllegalArgumentException("request body is required: " + usage);
+    }
+    try (var parser = request.contentParser()) {
+      return parser.map();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          "request body must be a JSON object like " + usage + ": " + e.getMessage());
     }
   }
 

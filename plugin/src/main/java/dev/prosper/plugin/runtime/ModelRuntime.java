@@ -401,6 +401,16 @@ public final class ModelRuntime
         Loaded fresh = new Loaded(entry.sha256(), loadModel(entry));
         failures.remove(entry.id());
         loaded.put(entry.id(), fresh);
+        // A delete (or a re-registration) applied while this load ran: the listener saw nothing
+        // loaded yet, so this load undoes itself rather than keep a model nobody can delete.
+        ModelEntry now = ModelsMetadata.of(clusterService.state()).models().get(entry.id());
+        if (now == null || !now.sha256().equals(entry.sha256())) {
+          loaded.remove(entry.id(), fresh);
+          statuses.remove(entry.id());
+          unload(fresh);
+          throw new ResourceNotFoundException(
+              "model [{}] was deleted or re-registered while it loaded", entry.id());
+        }
         statuses.put(
             entry.id(),
             new ModelStatus(entry.id(), State.LOADED, entry.sha256(), device.toString(), null));
@@ -510,18 +520,20 @@ public final class ModelRuntime
   }
 
   private void unload(Loaded model) {
-    threadPool
-        .generic()
-        .execute(
-            () -> {
-              model.lock.writeLock().lock();
-              try {
-                model.closed = true;
-                model.model.close();
-              } finally {
-                model.lock.writeLock().unlock();
-              }
-            });
+    threadPool.generic().execute(() -> free(model));
+  }
+
+  /** Closes a model under its write lock: after running encodings, before any new one. */
+  private static void free(Loaded model) {
+    model.lock.writeLock().lock();
+    try {
+      if (!model.closed) {
+        model.closed = true;
+        model.model.close();
+      }
+    } finally {
+      model.lock.writeLock().unlock();
+    }
   }
 
   /** Unloads models that were deleted or re-registered with other weights. */
@@ -581,11 +593,10 @@ public final class ModelRuntime
         queryCache == null ? 0 : queryCache.count());
   }
 
+  /** Frees every model, each under its write lock, so that no encoding uses one being freed. */
   @Override
   public void close() {
-    for (Loaded model : loaded.values()) {
-      model.model.close();
-    }
+    loaded.values().forEach(ModelRuntime::free);
     loaded.clear();
   }
 }

@@ -128,16 +128,7 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
                 TYPE,
                 source));
       }
-      if (text.length() > encoder.maxTextChars()) {
-        throw new IllegalArgumentException(
-            String.format(
-                Locale.ROOT,
-                "[%s] field [%s] has %d characters; at most %d are encoded (prosper.max_text_chars)",
-                TYPE,
-                source,
-                text.length(),
-                encoder.maxTextChars()));
-      }
+      Texts.checkLength("[" + TYPE + "] field [" + source + "]", text, encoder.maxTextChars());
       jobs.add(new Job(index, target, text));
     }
     return jobs;

@@ -19,6 +19,26 @@ public final class Texts {
     return text.codePoints().allMatch(Texts::invisible);
   }
 
+  /**
+   * The one length rule ({@code prosper.max_text_chars}), for the processor, {@code _encode} and
+   * {@code query_text}.
+   *
+   * @param name how the request calls the text ({@code [texts][3]}, {@code [prosper] field
+   *     [title]})
+   * @throws IllegalArgumentException naming the text when it has more than {@code max} characters
+   */
+  public static void checkLength(String name, String text, int max) {
+    if (text.length() > max) {
+      throw new IllegalArgumentException(
+          name
+              + " has "
+              + text.length()
+              + " characters; at most "
+              + max
+              + " are encoded (prosper.max_text_chars)");
+    }
+  }
+
   private static boolean invisible(int codePoint) {
     if (Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint)) {
       return true;

@@ -198,14 +198,25 @@ public final class SafetensorsFile implements AutoCloseable {
    * @throws IllegalArgumentException if there is no such tensor or it is not F32
    */
   public ByteBuffer mapF32(String name) throws IOException {
-    TensorInfo info = tensors.get(name);
-    if (info == null) {
-      throw new IllegalArgumentException("no tensor [" + name + "] in " + path);
-    }
+    TensorInfo info = tensor(name);
     if (info.dtype() != DType.F32) {
       throw new IllegalArgumentException(
           "tensor [" + name + "] in " + path + " is " + info.dtype() + ", not F32");
     }
+    return map(info);
+  }
+
+  /** A tensor's header entry; {@link IllegalArgumentException} naming it when there is none. */
+  private TensorInfo tensor(String name) {
+    TensorInfo info = tensors.get(name);
+    if (info == null) {
+      throw new IllegalArgumentException("no tensor [" + name + "] in " + path);
+    }
+    return info;
+  }
+
+  /** A tensor's bytes: a read-only little-endian view of the memory mapping. */
+  private ByteBuffer map(TensorInfo info) throws IOException {
     return channel
         .map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.end() - info.begin())
         .order(ByteOrder.LITTLE_ENDIAN);
@@ -218,10 +229,7 @@ public final class SafetensorsFile implements AutoCloseable {
    *     point, or it holds more values than a Java array can
    */
   public FloatTensor readFloats(String name) throws IOException {
-    TensorInfo info = tensors.get(name);
-    if (info == null) {
-      throw new IllegalArgumentException("no tensor [" + name + "] in " + path);
-    }
+    TensorInfo info = tensor(name);
     if (!info.dtype().isFloatingPoint()) {
       throw new IllegalArgumentException(
           "tensor [" + name + "] in " + path + " is " + info.dtype() + ", not floating point");
@@ -233,13 +241,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
     float[] values = new float[(int) count];
     if (count > 0) {
-      ByteBuffer bytes =
-          channel
-              .map(
-                  FileChannel.MapMode.READ_ONLY,
-                  dataStart + info.begin(),
-                  info.end() - info.begin())
-              .order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer bytes = map(info);
       if (info.dtype() == DType.F32) {
         bytes.asFloatBuffer().get(values);
       } else {

@@ -8,6 +8,7 @@ import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Devices;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.ingest.DocumentEncoder;
+import dev.prosper.ingest.Texts;
 import dev.prosper.plugin.ProsperSettings;
 import dev.prosper.plugin.query.QueryEncoder;
 import dev.prosper.plugin.registry.ModelEntry;
@@ -202,15 +203,7 @@ public final class ModelRuntime
    * @param name how the request calls the text ({@code [texts][3]}, {@code [query_text]})
    */
   public void checkLength(String name, String text) {
-    if (text.length() > maxTextChars) {
-      throw new IllegalArgumentException(
-          name
-              + " has "
-              + text.length()
-              + " characters; at most "
-              + maxTextChars
-              + " are encoded (prosper.max_text_chars)");
-    }
+    Texts.checkLength(name, text, maxTextChars);
   }
 
   @Override
@@ -490,31 +483,28 @@ public final class ModelRuntime
   }
 
   private static void checkCopy(ModelEntry entry, String node, Artefact.Manifest manifest) {
-    if (entry.tokenizerSha256() != null
-        && !manifest.tokenizerSha256().equals(entry.tokenizerSha256())) {
-      throw new OpenSearchStatusException(
-          String.format(
-              Locale.ROOT,
-              "model [%s]: the artefact at [%s] on node [%s] has a tokenizer.json with sha256 [%s],"
-                  + " but [%s] was registered; copy the registered artefact to every node",
-              entry.id(),
-              entry.path(),
-              node,
-              manifest.tokenizerSha256(),
-              entry.tokenizerSha256()),
-          RestStatus.CONFLICT);
+    if (entry.tokenizerSha256() != null) {
+      requireSame(
+          entry, node, "a tokenizer.json", manifest.tokenizerSha256(), entry.tokenizerSha256());
     }
-    if (!manifest.weightsSha256().equals(entry.sha256())) {
+    requireSame(entry, node, "weights", manifest.weightsSha256(), entry.sha256());
+  }
+
+  /** 409 naming the node and the file when this node's copy of a file is not the registered one. */
+  private static void requireSame(
+      ModelEntry entry, String node, String file, String found, String registered) {
+    if (!found.equals(registered)) {
       throw new OpenSearchStatusException(
           String.format(
               Locale.ROOT,
-              "model [%s]: the artefact at [%s] on node [%s] has weights with sha256 [%s], but [%s]"
+              "model [%s]: the artefact at [%s] on node [%s] has %s with sha256 [%s], but [%s]"
                   + " was registered; copy the registered artefact to every node",
               entry.id(),
               entry.path(),
               node,
-              manifest.weightsSha256(),
-              entry.sha256()),
+              file,
+              found,
+              registered),
           RestStatus.CONFLICT);
     }
   }

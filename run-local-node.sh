@@ -8,7 +8,8 @@
 # Everything lives under ./local-node (node, data, sample catalogue, default model) and is reused
 # by the next run: the model is trained once, the node is reinstalled only when the plugin changed,
 # the catalogue is indexed only when the index is missing or incomplete.
-# Environment: PROSPER_HTTP_PORT (9200), PROSPER_TRANSPORT_PORT (9300), PROSPER_NODE_HEAP (1g).
+# Environment: PROSPER_HTTP_PORT (9200), PROSPER_TRANSPORT_PORT (9300), PROSPER_NODE_HEAP (1g),
+# PROSPER_WORKBENCH_PORT (8080: the relevance workbench the job leaves running beside the node).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -23,7 +24,17 @@ MODEL_ID=prosper-sample
 MODEL_DIR="$LOCAL/models/$MODEL_ID"
 CATALOGUE="$LOCAL/sample-catalogue"
 
+WORKBENCH_PORT=${PROSPER_WORKBENCH_PORT:-8080}
+WORKBENCH_PID="$LOCAL/workbench.pid"
+stop_workbench() {
+  if [[ -f "$WORKBENCH_PID" ]]; then
+    kill "$(cat "$WORKBENCH_PID")" 2>/dev/null || true
+    rm -f "$WORKBENCH_PID"
+  fi
+}
+
 if [[ "${1:-}" == "stop" ]]; then
+  stop_workbench
   exec bash "$NODE_SCRIPT" stop "$NODE"
 fi
 [[ $# -eq 0 ]] || { echo "usage: $0 [stop]" >&2; exit 2; }
@@ -109,7 +120,25 @@ echo "==> Example searches (prosper_sparse with query_text; * marks literal term
   "$(sed -n 2p "$CATALOGUE/queries.tsv" | cut -f2)" \
   "$(sed -n 3p "$CATALOGUE/queries.tsv" | cut -f2)" 2>/dev/null
 
+# The relevance workbench (training-job.jar workbench) on the sample judgements, in the background.
+stop_workbench
+"$JAVA_HOME/bin/java" -Xmx256m -jar "$ROOT/training-job/target/training-job.jar" workbench \
+  --url "$URL" --index products --model-id "$MODEL_ID" --judgements "$CATALOGUE/qrels.tsv" \
+  --queries "$CATALOGUE/queries.tsv" --min-grade 3 --port "$WORKBENCH_PORT" </dev/null >"$LOCAL/workbench.log" 2>&1 &
+echo $! >"$WORKBENCH_PID"
+WORKBENCH="(did not start: see $LOCAL/workbench.log; PROSPER_WORKBENCH_PORT chooses another port)"
+for _ in $(seq 1 60); do
+  if grep -q '^workbench: http' "$LOCAL/workbench.log"; then
+    WORKBENCH=$(grep -o '^workbench: http[^ ]*' "$LOCAL/workbench.log" | cut -d' ' -f2)
+    break
+  fi
+  kill -0 "$(cat "$WORKBENCH_PID")" 2>/dev/null || break
+  sleep 0.5
+done
+
 cat <<MSG
+
+Relevance workbench (PROSPER, BM25 and hybrid side by side): $WORKBENCH
 
 PROSPER is serving product search at $URL (logs: $NODE/logs, data: $PROSPER_NODE_DATA_DIR).
 Try:
@@ -117,5 +146,5 @@ Try:
     "query": { "prosper_sparse": { "title_sparse": {
       "query_text": "cordless drill 20v", "model_id": "$MODEL_ID" } } },
     "_source": ["title"] }'
-Stop it with: ./run-local-node.sh stop
+Stop it (and the workbench) with: ./run-local-node.sh stop
 MSG

@@ -10,7 +10,8 @@
 # queries (500) come from the remaining 90 %. STAGES selects what runs (default: "train evaluate
 # ablation levers"; also "sparse": the recipe trained for sparse documents, "backbone": the same
 # recipe on bge-small-en; "l1-probe": the L1 lever at three weights, short runs; "l1-run": the
-# recipe with L1 on the titles, L1_D the weight). Needs
+# recipe with L1 on the titles, L1_D the weight; "variant": the recipe with VARIANT_ARGS added, saved
+# as prosper-VARIANT_NAME). Needs
 # training-job/target/training-job.jar (mvn package) or TRAINING_JOB set to another way of
 # running it.
 set -euo pipefail
@@ -117,6 +118,27 @@ if [[ $stages == *l1-run* ]]; then
     --model "PROSPER L1=$out/prosper-l1/artefact" --model "PROSPER recipe=$out/prosper/artefact" \
     --query-top-k 32,16 --document-top-k 0,32,16 --hybrid \
     --baselines bm25-english --output "$out/eval-l1-run"
+fi
+
+if [[ $stages == *variant* ]]; then
+  # The recipe with extra train options (VARIANT_ARGS, e.g. "--lr 1e-4"), saved under
+  # OUT/prosper-VARIANT_NAME and evaluated on the held-out split like the recipe.
+  name=${VARIANT_NAME:?set VARIANT_NAME and VARIANT_ARGS}
+  read -r -a extra <<<"${VARIANT_ARGS:-}"
+  # An option VARIANT_ARGS gives replaces the recipe's (picocli refuses an option given twice).
+  base=()
+  for ((i = 0; i < ${#recipe[@]}; i += 2)); do
+    [[ " ${extra[*]} " == *" ${recipe[i]} "* ]] || base+=("${recipe[i]}" "${recipe[i + 1]}")
+  done
+  echo "== 2d. the recipe with ${extra[*]}, $epochs epochs" >&2
+  start=$(date +%s)
+  $job train "${common[@]}" --backbone minilm-l6 "${base[@]}" "${extra[@]}" --epochs "$epochs" \
+    --output "$out/prosper-$name" --resume
+  echo "training wall time: $(($(date +%s) - start)) s" | tee "$out/prosper-$name/wall-time.txt" >&2
+  $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
+    --model "PROSPER $name=$out/prosper-$name/artefact" \
+    --query-top-k 32,16 --document-top-k 0,32,16 --hybrid \
+    --baselines bm25-english --output "$out/eval-$name"
 fi
 
 if [[ $stages == *ablation* ]]; then

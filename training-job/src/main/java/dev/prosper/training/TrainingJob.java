@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       EncoderBenchmark.class,
       dev.prosper.training.bench.NodeBenchmark.class,
       dev.prosper.training.bench.LoadProductsCommand.class,
-      dev.prosper.training.bench.SearchCommand.class
+      dev.prosper.training.bench.SearchCommand.class,
+      dev.prosper.training.workbench.WorkbenchCommand.class
     },
     description = {"Trains, evaluates and inspects PROSPER learned-sparse retrieval models."})
 public final class TrainingJob implements Runnable {

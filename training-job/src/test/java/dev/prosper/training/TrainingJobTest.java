@@ -45,4 +45,26 @@ class TrainingJobTest {
             .contains("error: [mode] must be query or document, got [passage]"));
     assertTrue(run(2, "train", "--data").contains("Missing required parameter"));
   }
+
+  @Test
+  void workbenchRefusesBadOptionsBeforeListening() throws Exception {
+    assertTrue(
+        run(2, "workbench", "--model-id", "m", "--judgements", "qrels.tsv")
+            .contains("--judgements and --queries go together"));
+    assertTrue(
+        run(2, "workbench", "--model-id", "m", "--size", "0").contains("--size must be 1 to 100"));
+    assertTrue(
+        run(2, "workbench", "--model-id", "m", "--hybrid-weight", "-1")
+            .contains("--hybrid-weight must be a positive number"));
+    String missing = directory.resolve("missing.tsv").toString();
+    assertTrue(
+        run(1, "workbench", "--model-id", "m", "--judgements", missing, "--queries", missing)
+            .contains("missing.tsv: file not found"));
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      assertTrue(
+          run(1, "workbench", "--model-id", "m", "--port", String.valueOf(taken.getLocalPort()))
+              .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()));
+    }
+  }
 }

@@ -61,20 +61,54 @@ public final class NodeClient {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     } catch (IOException e) {
-      throw new IOException("cannot reach " + url + path + ": " + e, e);
+      throw new Failure(0, null, "cannot reach " + url + path + ": " + e, e);
     }
-    JsonNode json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+    JsonNode json;
+    try {
+      json = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new Failure(
+          response.statusCode(), null, url + path + " did not answer JSON: " + e.getMessage(), e);
+    }
     if (response.statusCode() >= 300) {
-      throw new IOException(
-          method
-              + " "
-              + path
-              + " failed with "
-              + response.statusCode()
-              + ": "
-              + json.path("error"));
+      throw new Failure(
+          response.statusCode(),
+          json.path("error"),
+          method + " " + path + " failed with " + response.statusCode() + ": " + json.path("error"),
+          null);
     }
     return json;
+  }
+
+  /**
+   * A request that did not succeed: {@link #status()} is the HTTP status, or 0 when the node could
+   * not be reached; {@link #error()} is OpenSearch's {@code error} object (or null).
+   */
+  public static final class Failure extends IOException {
+    private final int status;
+    private final transient JsonNode error;
+
+    Failure(int status, JsonNode error, String message, Throwable cause) {
+      super(message, cause);
+      this.status = status;
+      this.error = error;
+    }
+
+    public int status() {
+      return status;
+    }
+
+    /** OpenSearch's own explanation: the root cause's {@code reason}, else the error's. */
+    public String reason() {
+      if (error == null || error.isMissingNode() || error.isNull()) {
+        return getMessage();
+      }
+      if (error.isTextual()) {
+        return error.asText();
+      }
+      JsonNode root = error.path("root_cause").path(0).path("reason");
+      return root.isTextual() ? root.asText() : error.path("reason").asText(getMessage());
+    }
   }
 
   public JsonNode call(String method, String path, String body) throws IOException {
@@ -86,8 +120,8 @@ public final class NodeClient {
     try {
       call("GET", path, null);
       return true;
-    } catch (IOException e) {
-      if (e.getMessage().contains("failed with 404")) {
+    } catch (Failure e) {
+      if (e.status() == 404) {
         return false;
       }
       throw e;

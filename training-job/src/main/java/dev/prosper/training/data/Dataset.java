@@ -106,6 +106,24 @@ public record Dataset(
     return lines;
   }
 
+  /**
+   * Reads a two-column TSV file (id, text), as {@code queries.tsv} and {@code products.tsv}.
+   *
+   * @throws DataFormatException naming the line of a malformed row or duplicate id
+   */
+  public static Map<String, String> readTexts(Path file) throws IOException {
+    return readPairs(file);
+  }
+
+  /**
+   * Reads a judgement file (query id, product id, grade) for the given queries, without checking
+   * product ids against a product file (the products live in an index).
+   */
+  public static Map<String, Map<String, Double>> readJudgements(
+      Path file, Map<String, String> queries) throws IOException {
+    return readQrels(file, queries, null, false);
+  }
+
   private static Map<String, String> readPairs(Path file) throws IOException {
     Map<String, String> pairs = new LinkedHashMap<>();
     List<String> lines = lines(file);
@@ -158,7 +176,7 @@ public record Dataset(
       if (!queries.containsKey(query)) {
         throw new DataFormatException(file, i + 1, "unknown query id [" + query + "]");
       }
-      if (!products.containsKey(product)) {
+      if (products != null && !products.containsKey(product)) {
         throw new DataFormatException(file, i + 1, "unknown product id [" + product + "]");
       }
       double grade;

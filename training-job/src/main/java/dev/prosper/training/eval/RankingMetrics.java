@@ -2,6 +2,7 @@ package dev.prosper.training.eval;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +85,18 @@ public final class RankingMetrics {
    */
   public static Map<String, double[]> perQuery(
       List<List<String>> rankings, List<Map<String, Double>> judgements, double minGrade) {
-    double floor = gradeFloor(judgements);
+    return perQuery(rankings, judgements, minGrade, gradeFloor(judgements));
+  }
+
+  /**
+   * {@link #perQuery(List, List, double)} with the nDCG gain floor given ({@link #gradeFloor} of
+   * the whole judgement set), for scoring a few queries of a larger set the same way.
+   */
+  public static Map<String, double[]> perQuery(
+      List<List<String>> rankings,
+      List<Map<String, Double>> judgements,
+      double minGrade,
+      double floor) {
     List<Map<String, Double>> rows = new ArrayList<>();
     for (int q = 0; q < rankings.size(); q++) {
       Map<String, Double> judged = judgements.get(q);
@@ -153,7 +165,8 @@ public final class RankingMetrics {
     return (double) atLeast / (permutations + 1);
   }
 
-  static double gradeFloor(List<Map<String, Double>> judgements) {
+  /** The lowest grade of the set (nDCG's zero gain), or 0 when every grade is the same. */
+  public static double gradeFloor(Collection<Map<String, Double>> judgements) {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     for (Map<String, Double> judged : judgements) {

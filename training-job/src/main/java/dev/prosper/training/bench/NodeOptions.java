@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 public final class NodeOptions {
 
   @Option(names = "--url", description = "The node or cluster.")
-  String url = "http://127.0.0.1:9200";
+  public String url = "http://127.0.0.1:9200";
 
   @Option(names = "--model-id", required = true, description = "Registered PROSPER model.")
-  String modelId;
+  public String modelId;
 }

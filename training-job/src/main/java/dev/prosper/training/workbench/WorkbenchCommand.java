@@ -1,10 +1,12 @@
 package dev.prosper.training.workbench;
 
 import dev.prosper.training.bench.NodeClient;
+import dev.prosper.training.bench.NodeOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -28,14 +30,10 @@ public final class WorkbenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--url", description = "The node or cluster.")
-  String url = "http://127.0.0.1:9200";
+  @Mixin NodeOptions node;
 
   @Option(names = "--index", description = "Index of the products.")
   String index = "products";
-
-  @Option(names = "--model-id", required = true, description = "Registered PROSPER model.")
-  String modelId;
 
   @Option(names = "--text-field", description = "The title text field (BM25 searches it).")
   String textField = "title";
@@ -88,8 +86,8 @@ public final class WorkbenchCommand implements Callable<Integer> {
         judgements == null ? null : Judgements.read(queries, judgements, minGrade, 42);
     Workbench workbench =
         new Workbench(
-            new NodeClient(url),
-            new Workbench.Target(index, modelId, textField, sparseField, size, hybridWeight),
+            new NodeClient(node.url),
+            new Workbench.Target(index, node.modelId, textField, sparseField, size, hybridWeight),
             judged);
     CountDownLatch stopped = new CountDownLatch(1);
     WorkbenchServer listening;
@@ -115,11 +113,11 @@ public final class WorkbenchCommand implements Callable<Integer> {
               + ":"
               + server.port()
               + "/ (cluster "
-              + url
+              + node.url
               + ", index "
               + index
               + ", model "
-              + modelId
+              + node.modelId
               + (judged == null ? "" : ", " + judged.judgedQueries() + " judged queries")
               + ")");
       System.out.flush();

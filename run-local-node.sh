@@ -120,9 +120,10 @@ echo "==> Example searches (prosper_sparse with query_text; * marks literal term
   "$(sed -n 2p "$CATALOGUE/queries.tsv" | cut -f2)" \
   "$(sed -n 3p "$CATALOGUE/queries.tsv" | cut -f2)" 2>/dev/null
 
-# The relevance workbench (training-job.jar workbench) on the sample judgements, in the background.
+# The relevance workbench (training-job.jar workbench) on the sample judgements, in the background
+# (1 GB of heap: the sample catalogue has 2.7 million graded judgements).
 stop_workbench
-"$JAVA_HOME/bin/java" -Xmx256m -jar "$ROOT/training-job/target/training-job.jar" workbench \
+"$JAVA_HOME/bin/java" -Xmx1g -jar "$ROOT/training-job/target/training-job.jar" workbench \
   --url "$URL" --index products --model-id "$MODEL_ID" --judgements "$CATALOGUE/qrels.tsv" \
   --queries "$CATALOGUE/queries.tsv" --min-grade 3 --port "$WORKBENCH_PORT" </dev/null >"$LOCAL/workbench.log" 2>&1 &
 echo $! >"$WORKBENCH_PID"

@@ -293,7 +293,7 @@ public class WorkbenchBrowserIT {
         StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** A judged query of the catalogue with a positive that BM25 ranks in its top 20. */
+  /** The first query of the catalogue with a grade-3 (positive) judgement. */
   private static String judgedQuery() {
     for (Map.Entry<String, Map<String, Double>> judged : qrels.entrySet()) {
       if (judged.getValue().values().stream().anyMatch(g -> g >= 3)) {

@@ -82,7 +82,7 @@ public final class NodeClient {
 
   /**
    * A request that did not succeed: {@link #status()} is the HTTP status, or 0 when the node could
-   * not be reached; {@link #error()} is OpenSearch's {@code error} object (or null).
+   * not be reached; {@link #reason()} is OpenSearch's explanation from its {@code error} object.
    */
   public static final class Failure extends IOException {
     private final int status;

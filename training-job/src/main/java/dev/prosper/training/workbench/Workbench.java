@@ -92,7 +92,7 @@ final class Workbench {
     ObjectNode result = JSON.createObjectNode();
     result.put("query", query);
     result.set("terms", queryTerms(query));
-    Map<String, Double> judged = judgements == null ? null : judgements.of(query);
+    Map<String, Double> judged = judged(query);
     result.put("judged", judged != null);
     ArrayNode columns = result.putArray("columns");
     columns.add(column("PROSPER", "prosper_sparse, query_text", prosper(query, 1.0), judged));
@@ -117,38 +117,37 @@ final class Workbench {
     checkModel();
     ObjectNode body = JSON.createObjectNode();
     body.set("query", prosper(query, 1.0));
-    String path = "/" + encode(target.index()) + "/_explain/" + encode(product);
+    String path =
+        "/"
+            + encode(target.index())
+            + "/_explain/"
+            + encode(product)
+            + "?_source_includes="
+            + encode(target.textField());
     JsonNode explained = send("POST", path, body.toString());
     ObjectNode result = JSON.createObjectNode();
     result.put("id", product);
     result.put("matched", explained.path("matched").asBoolean());
     JsonNode explanation = explained.path("explanation");
     result.put("score", explanation.path("value").asDouble());
-    JsonNode source =
-        send(
-                "GET",
-                "/"
-                    + encode(target.index())
-                    + "/_doc/"
-                    + encode(product)
-                    + "?_source_includes="
-                    + encode(target.textField()),
-                null)
-            .path("_source");
-    result.put("title", source.path(target.textField()).asText(""));
+    // The title comes with the explanation (the explain API's _source), not in a second request.
+    result.put("title", explained.path("get").path("_source").path(target.textField()).asText(""));
     List<ObjectNode> terms = new ArrayList<>();
     collectTerms(explanation, terms);
     terms.sort(
         (a, b) ->
             Double.compare(b.get("contribution").asDouble(), a.get("contribution").asDouble()));
     result.putArray("terms").addAll(terms);
-    if (judgements != null && judgements.of(query) != null) {
-      Double grade = judgements.of(query).get(product);
-      if (grade != null) {
-        result.put("grade", grade);
-      }
+    Map<String, Double> judged = judged(query);
+    if (judged != null && judged.containsKey(product)) {
+      result.put("grade", judged.get(product));
     }
     return result;
+  }
+
+  /** The query text's judgements, or null when none were loaded or the text is unjudged. */
+  private Map<String, Double> judged(String query) {
+    return judgements == null ? null : judgements.of(query);
   }
 
   private static void collectTerms(JsonNode explanation, List<ObjectNode> terms) {

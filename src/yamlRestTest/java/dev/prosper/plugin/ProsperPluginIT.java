@@ -2,6 +2,7 @@ package dev.prosper.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -431,15 +432,9 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
    * a restart and without re-registering.
    */
   public void testANodeWithoutTheFilesAnswers503UntilTheyAreBack() throws Exception {
-    Path models = Path.of(System.getProperty("tests.prosper.node"), "config", "prosper", "models");
-    Path copy = models.resolve("vanishing-model");
+    Path models = nodeModels();
+    Path copy = copyTestModel("vanishing-model");
     Path aside = models.resolve("vanishing-aside");
-    Files.createDirectories(copy);
-    try (var files = Files.list(models.resolve("test-model"))) {
-      for (Path file : files.toList()) {
-        Files.copy(file, copy.resolve(file.getFileName()));
-      }
-    }
     call("PUT", "/_plugins/prosper/models/vanishing", "{\"path\":\"vanishing-model\"}");
     String encode = "{\"texts\":[\"patio umbrella\"]}";
     try {
@@ -471,16 +466,133 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
           java.util.concurrent.TimeUnit.SECONDS);
     } finally {
       call("DELETE", "/_plugins/prosper/models/vanishing", null);
-      for (Path dir : List.of(copy, aside)) {
-        if (Files.isDirectory(dir)) {
-          try (var files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-              Files.delete(file);
-            }
-          }
-          Files.delete(dir);
+      deleteDirectory(copy);
+      deleteDirectory(aside);
+    }
+  }
+
+  /** The running node's models directory ({@code config/prosper/models/}). */
+  private static Path nodeModels() {
+    return Path.of(System.getProperty("tests.prosper.node"), "config", "prosper", "models");
+  }
+
+  /** A copy of the node's test model under {@code name} in its models directory. */
+  private static Path copyTestModel(String name) throws IOException {
+    Path models = nodeModels();
+    Path copy = models.resolve(name);
+    Files.createDirectories(copy);
+    try (var files = Files.list(models.resolve("test-model"))) {
+      for (Path file : files.toList()) {
+        Files.copy(file, copy.resolve(file.getFileName()));
+      }
+    }
+    return copy;
+  }
+
+  private static void deleteDirectory(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      try (var files = Files.list(dir)) {
+        for (Path file : files.toList()) {
+          Files.delete(file);
         }
       }
+      Files.delete(dir);
+    }
+  }
+
+  /** Edits a JSON file of an artefact copy in place. */
+  private static void editJson(Path file, java.util.function.Consumer<ObjectNode> edit)
+      throws IOException {
+    ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+    edit.accept(root);
+    JSON.writeValue(file.toFile(), root);
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+
+  /**
+   * A node whose copy of a registered artefact has another prosper.json or tokenizer.json (each
+   * valid, the weights the same) refuses it with 409 naming the node and the file, instead of
+   * silently producing other terms.
+   */
+  public void testACopyWithAnotherManifestOrTokenizerIsRefusedWith409() throws Exception {
+    Path copy = copyTestModel("edited-copy");
+    String encode = "{\"texts\":[\"patio umbrella\"]}";
+    try {
+      call("PUT", "/_plugins/prosper/models/edited", "{\"path\":\"edited-copy\"}");
+      editJson(
+          copy.resolve("prosper.json"),
+          root -> ((ObjectNode) root.get("head")).put("query_top_k", 3));
+      ResponseException manifest =
+          expectThrows(
+              ResponseException.class,
+              () -> call("POST", "/_plugins/prosper/models/edited/_encode", encode));
+      assertEquals(409, manifest.getResponse().getStatusLine().getStatusCode());
+      assertTrue(manifest.getMessage(), manifest.getMessage().contains("on node ["));
+      assertTrue(manifest.getMessage(), manifest.getMessage().contains("has a prosper.json"));
+      call("DELETE", "/_plugins/prosper/models/edited", null);
+
+      deleteDirectory(copy);
+      copyTestModel("edited-copy");
+      call("PUT", "/_plugins/prosper/models/edited", "{\"path\":\"edited-copy\"}");
+      Path tokenizer = copy.resolve("tokenizer.json");
+      Files.writeString(tokenizer, Files.readString(tokenizer) + "\n");
+      String tokenizerSha = sha256(tokenizer);
+      editJson(
+          copy.resolve("prosper.json"),
+          root -> ((ObjectNode) root.get("tokenizer")).put("sha256", tokenizerSha));
+      ResponseException other =
+          expectThrows(
+              ResponseException.class,
+              () -> call("POST", "/_plugins/prosper/models/edited/_encode", encode));
+      assertEquals(409, other.getResponse().getStatusLine().getStatusCode());
+      assertTrue(other.getMessage(), other.getMessage().contains("has a tokenizer.json"));
+      assertFalse(other.getMessage(), other.getMessage().contains(nodeModels().toString()));
+    } finally {
+      try {
+        call("DELETE", "/_plugins/prosper/models/edited", null);
+      } catch (ResponseException e) {
+        // already deleted
+      }
+      deleteDirectory(copy);
+    }
+  }
+
+  /**
+   * An artefact whose forward pass would not fit in this node's memory outside the heap (every
+   * position pooled over the vocabulary, 512 tokens, batches of 1,024) is refused at PUT with 400
+   * naming the figures, before anything is allocated; the node stays up.
+   */
+  public void testAModelThatCannotFitInMemoryIsRefusedAtPut() throws Exception {
+    Path copy = copyTestModel("huge-batch-copy");
+    editJson(
+        copy.resolve("prosper.json"),
+        root -> ((ObjectNode) root.get("head")).put("pooling", "max").put("max_length", 512));
+    try {
+      call("PUT", "/_cluster/settings", "{\"transient\":{\"prosper.encode.batch_size\":1024}}");
+      ResponseException e =
+          expectThrows(
+              ResponseException.class,
+              () -> call("PUT", "/_plugins/prosper/models/huge", "{\"path\":\"huge-batch-copy\"}"));
+      assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+      assertTrue(e.getMessage(), e.getMessage().contains("outside the heap"));
+      assertTrue(e.getMessage(), e.getMessage().contains("one batch of 1024 texts"));
+      call("PUT", "/_cluster/settings", "{\"transient\":{\"prosper.encode.batch_size\":4}}");
+      call("PUT", "/_plugins/prosper/models/huge", "{\"path\":\"huge-batch-copy\"}");
+      assertEquals(
+          200, client().performRequest(new Request("GET", "/")).getStatusLine().getStatusCode());
+    } finally {
+      call("PUT", "/_cluster/settings", "{\"transient\":{\"prosper.encode.batch_size\":null}}");
+      try {
+        call("DELETE", "/_plugins/prosper/models/huge", null);
+      } catch (ResponseException e) {
+        // never registered
+      }
+      deleteDirectory(copy);
     }
   }
 

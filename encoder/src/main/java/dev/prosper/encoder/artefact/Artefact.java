@@ -62,7 +62,31 @@ public final class Artefact {
       int vocabularySize,
       String tokenizerSha256,
       String weightsSha256,
-      JsonNode training) {}
+      String manifestSha256,
+      JsonNode training) {
+
+    /**
+     * Bytes the model's weights take once loaded (float32, whatever their stored type), from the
+     * configs alone: what a node must have free before it loads the artefact.
+     */
+    public long weightBytes() {
+      long bytes = 0;
+      for (long[] shape : ProsperModel.parameterShapes(backbone, head).values()) {
+        long count = 1;
+        for (long dimension : shape) {
+          count = Math.multiplyExact(count, dimension);
+        }
+        bytes = Math.addExact(bytes, Math.multiplyExact(count, Float.BYTES));
+      }
+      return bytes;
+    }
+  }
+
+  /**
+   * Most bytes a zip artefact may expand to (its three files together); a larger one is refused
+   * before the disk fills.
+   */
+  public static final long MAX_UNZIPPED_BYTES = 8L << 30;
 
   /**
    * Writes a model as an artefact directory (created if needed; the three files are replaced).
@@ -319,6 +343,7 @@ public final class Artefact {
         vocabulary,
         tokenizerSha,
         weightsSha,
+        sha256(directory.resolve(MANIFEST)),
         root.path("training").isObject() ? root.get("training") : JSON.createObjectNode());
   }
 
@@ -372,11 +397,20 @@ public final class Artefact {
         && artefact.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip");
   }
 
-  /** Extracts the three files of a zip (at its root or under one top directory). */
+  /**
+   * Extracts the three files of a zip (at its root or under one top directory), refusing one that
+   * expands beyond {@link #MAX_UNZIPPED_BYTES}.
+   */
   private static Path unzip(Path zip) throws IOException {
+    return unzip(zip, MAX_UNZIPPED_BYTES);
+  }
+
+  static Path unzip(Path zip, long maxBytes) throws IOException {
     Path directory = Files.createTempDirectory("prosper-artefact-");
     try (InputStream in = Files.newInputStream(zip);
         ZipInputStream zipIn = new ZipInputStream(in)) {
+      long total = 0;
+      byte[] buffer = new byte[1 << 16];
       ZipEntry entry;
       while ((entry = zipIn.getNextEntry()) != null) {
         if (entry.isDirectory()) {
@@ -384,11 +418,26 @@ public final class Artefact {
         }
         String name = entry.getName();
         String file = name.substring(name.lastIndexOf('/') + 1);
-        if (FILES.contains(file) && name.chars().filter(c -> c == '/').count() <= 1) {
-          Files.copy(
-              zipIn, directory.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        if (!FILES.contains(file) || name.chars().filter(c -> c == '/').count() > 1) {
+          continue;
+        }
+        // The sizes a zip declares may lie: count the bytes as they are inflated.
+        try (OutputStream out = Files.newOutputStream(directory.resolve(file))) {
+          int read;
+          while ((read = zipIn.read(buffer)) > 0) {
+            total += read;
+            if (total > maxBytes) {
+              throw new ArtefactException(
+                  zip,
+                  "the zip expands to more than " + maxBytes + " bytes; unzip it into a directory");
+            }
+            out.write(buffer, 0, read);
+          }
         }
       }
+    } catch (ArtefactException e) {
+      deleteTree(directory);
+      throw e;
     } catch (IOException e) {
       deleteTree(directory);
       throw new ArtefactException(zip, "unreadable zip: " + e.getMessage(), e);

@@ -2,6 +2,7 @@ package dev.prosper.encoder.artefact;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -238,5 +239,46 @@ class ArtefactTest {
     ArtefactException e = assertThrows(ArtefactException.class, () -> Artefact.inspect(zip));
     assertTrue(e.getMessage().contains("missing file prosper.json"), e.getMessage());
     assertTrue(Files.notExists(temp.getParent().resolve("evil")));
+  }
+
+  @Test
+  void zipThatExpandsBeyondTheCapIsRefusedAndLeavesNothingBehind() throws IOException {
+    Path zip = temp.resolve("model.zip");
+    Artefact.zip(artefact, zip);
+    long size = 0;
+    for (String name : List.of(Artefact.MANIFEST, Artefact.WEIGHTS, Artefact.TOKENIZER)) {
+      size += Files.size(artefact.resolve(name));
+    }
+    long cap = size - 1;
+    ArtefactException e = assertThrows(ArtefactException.class, () -> Artefact.unzip(zip, cap));
+    assertTrue(e.getMessage().contains("expands to more than " + cap + " bytes"), e.getMessage());
+    Path whole = Artefact.unzip(zip, size);
+    try {
+      assertEquals(
+          Files.size(artefact.resolve(Artefact.WEIGHTS)),
+          Files.size(whole.resolve(Artefact.WEIGHTS)));
+    } finally {
+      Artefact.deleteTree(whole);
+    }
+  }
+
+  @Test
+  void manifestChecksumIsTheFileAndWeightBytesCountEveryWeight() throws IOException {
+    Artefact.Manifest manifest = Artefact.inspect(artefact);
+    assertEquals(Artefact.sha256(artefact.resolve(Artefact.MANIFEST)), manifest.manifestSha256());
+    editManifest(m -> m.put("note", "another copy"));
+    assertNotEquals(manifest.manifestSha256(), Artefact.inspect(artefact).manifestSha256());
+    long weights = 0;
+    try (var file =
+        dev.prosper.encoder.weights.SafetensorsFile.open(artefact.resolve(Artefact.WEIGHTS))) {
+      for (var info : file.tensors().values()) {
+        long count = 1;
+        for (long d : info.shape()) {
+          count *= d;
+        }
+        weights += count * Float.BYTES;
+      }
+    }
+    assertEquals(weights, manifest.weightBytes());
   }
 }

@@ -16,6 +16,9 @@ import org.opensearch.core.xcontent.XContentParser;
  *
  * @param path artefact path relative to {@code config/prosper/models/}
  * @param sha256 SHA-256 of the artefact's weights; every node checks its copy against it
+ * @param tokenizerSha256 SHA-256 of its {@code tokenizer.json}
+ * @param manifestSha256 SHA-256 of its {@code prosper.json} (null in entries registered before it
+ *     was recorded)
  * @param head the artefact's head configuration (pooling, lrn, windows, query_top_k, ...)
  */
 public record ModelEntry(
@@ -24,6 +27,7 @@ public record ModelEntry(
     String description,
     String sha256,
     String tokenizerSha256,
+    String manifestSha256,
     String architecture,
     int vocabularySize,
     Map<String, Object> head,
@@ -45,6 +49,7 @@ public record ModelEntry(
         in.readString(),
         in.readString(),
         in.readString(),
+        in.readOptionalString(),
         in.readString(),
         in.readVInt(),
         in.readMap(),
@@ -58,6 +63,7 @@ public record ModelEntry(
     out.writeString(description);
     out.writeString(sha256);
     out.writeString(tokenizerSha256);
+    out.writeOptionalString(manifestSha256);
     out.writeString(architecture);
     out.writeVInt(vocabularySize);
     out.writeMap(new TreeMap<>(head));
@@ -78,6 +84,9 @@ public record ModelEntry(
     builder.field("description", description);
     builder.field("sha256", sha256);
     builder.field("tokenizer_sha256", tokenizerSha256);
+    if (manifestSha256 != null) {
+      builder.field("manifest_sha256", manifestSha256);
+    }
     builder.field("architecture", architecture);
     builder.field("vocabulary_size", vocabularySize);
     builder.field("head", new TreeMap<>(head));
@@ -94,6 +103,7 @@ public record ModelEntry(
         (String) map.get("description"),
         (String) map.get("sha256"),
         (String) map.get("tokenizer_sha256"),
+        (String) map.get("manifest_sha256"),
         (String) map.get("architecture"),
         ((Number) map.get("vocabulary_size")).intValue(),
         castMap(map.get("head")),

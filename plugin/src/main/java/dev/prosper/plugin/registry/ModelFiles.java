@@ -3,6 +3,7 @@ package dev.prosper.plugin.registry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prosper.encoder.artefact.Artefact;
 import dev.prosper.encoder.artefact.ArtefactException;
+import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.plugin.runtime.Djl;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,7 +82,8 @@ public final class ModelFiles {
    *
    * @throws OpenSearchStatusException (400) naming the problem
    */
-  public ModelEntry describe(String id, String relative, String description, long now) {
+  public ModelEntry describe(
+      String id, String relative, String description, long now, int batchSize) {
     Path path = resolve(relative);
     Artefact.Manifest manifest;
     try {
@@ -93,6 +95,10 @@ public final class ModelFiles {
           "model [%s]: cannot read the artefact at [%s]: %s",
           id, relative, hidePaths(String.valueOf(e.getMessage())));
     }
+    String memory = memoryProblem(manifest, batchSize);
+    if (memory != null) {
+      throw badRequest("model [%s]: %s", id, memory);
+    }
     @SuppressWarnings("unchecked")
     Map<String, Object> head = JSON.convertValue(manifest.head(), Map.class);
     return new ModelEntry(
@@ -101,10 +107,64 @@ public final class ModelFiles {
         description,
         manifest.weightsSha256(),
         manifest.tokenizerSha256(),
+        manifest.manifestSha256(),
         manifest.backbone().architecture(),
         manifest.vocabularySize(),
         head,
         now);
+  }
+
+  /**
+   * Bytes a loaded model needs outside the JVM heap: its float32 weights and the arrays of one
+   * forward pass of {@code batchSize} texts at the head's max length (the widest per-position
+   * layers: a few hidden-size-wide arrays and the feed-forward layer, about 16 times the hidden
+   * size, or the vocabulary projection when every position is pooled).
+   */
+  public static long memoryEstimate(Artefact.Manifest manifest, int batchSize) {
+    long positions = (long) batchSize * manifest.head().maxLength();
+    long width = 16L * manifest.backbone().hiddenSize();
+    if (manifest.head().pooling() != HeadConfig.Pooling.LAST) {
+      width = Math.max(width, 3L * manifest.backbone().vocabSize());
+    }
+    return manifest.weightBytes() + positions * width * Float.BYTES;
+  }
+
+  /**
+   * Memory this node can give models: its physical memory less the JVM's maximum heap (PyTorch
+   * allocates outside the heap).
+   */
+  public static long memoryAvailable() {
+    long physical =
+        ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getTotalMemorySize();
+    return Math.max(0, physical - Runtime.getRuntime().maxMemory());
+  }
+
+  /**
+   * Why this node cannot hold the model ({@link #memoryEstimate} above {@link #memoryAvailable}),
+   * or null when it can: checked at {@code PUT} and before every load, before any weight is read.
+   */
+  public static String memoryProblem(Artefact.Manifest manifest, int batchSize) {
+    long needed;
+    try {
+      needed = memoryEstimate(manifest, batchSize);
+    } catch (ArithmeticException e) {
+      return "the model's configs describe more weights than a 64-bit size can count";
+    }
+    long available = memoryAvailable();
+    if (needed <= available) {
+      return null;
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "the model needs about %,d MB outside the heap (weights %,d MB and one batch of %d texts),"
+            + " but this node has %,d MB of physical memory beyond its heap; lower"
+            + " prosper.encode.batch_size or use a smaller model",
+        needed >> 20,
+        manifest.weightBytes() >> 20,
+        batchSize,
+        available >> 20);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.prosper.plugin.registry;
 
+import dev.prosper.plugin.ProsperSettings;
 import java.io.IOException;
 import org.opensearch.ResourceAlreadyExistsException;
 import org.opensearch.action.ActionRequestValidationException;
@@ -123,7 +124,8 @@ public final class PutModelAction extends ActionType<AcknowledgedResponse> {
                 request.modelId,
                 request.path,
                 request.description,
-                threadPool.absoluteTimeInMillis());
+                threadPool.absoluteTimeInMillis(),
+                clusterService.getClusterSettings().get(ProsperSettings.BATCH_SIZE));
       } catch (RuntimeException e) {
         listener.onFailure(e);
         return;

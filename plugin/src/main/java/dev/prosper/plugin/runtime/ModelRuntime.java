@@ -449,7 +449,16 @@ public final class ModelRuntime
                 if (device == null) {
                   device = Devices.resolve(deviceSetting);
                 }
-                return Artefact.open(path, device, manifest -> checkCopy(entry, node, manifest))
+                return Artefact.open(
+                        path,
+                        device,
+                        manifest -> {
+                          checkCopy(entry, node, manifest);
+                          String memory = ModelFiles.memoryProblem(manifest, batchSize);
+                          if (memory != null) {
+                            throw unavailable(entry, node, memory);
+                          }
+                        })
                     .model();
               });
     } catch (ArtefactException e) {
@@ -486,6 +495,9 @@ public final class ModelRuntime
     if (entry.tokenizerSha256() != null) {
       requireSame(
           entry, node, "a tokenizer.json", manifest.tokenizerSha256(), entry.tokenizerSha256());
+    }
+    if (entry.manifestSha256() != null) {
+      requireSame(entry, node, "a prosper.json", manifest.manifestSha256(), entry.manifestSha256());
     }
     requireSame(entry, node, "weights", manifest.weightsSha256(), entry.sha256());
   }

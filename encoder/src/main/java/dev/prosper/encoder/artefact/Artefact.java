@@ -72,11 +72,11 @@ public final class Artefact {
     public long weightBytes() {
       long bytes = 0;
       for (long[] shape : ProsperModel.parameterShapes(backbone, head).values()) {
-        long count = 1;
-        for (long dimension : shape) {
-          count = Math.multiplyExact(count, dimension);
-        }
-        bytes = Math.addExact(bytes, Math.multiplyExact(count, Float.BYTES));
+        bytes =
+            Math.addExact(
+                bytes,
+                Math.multiplyExact(
+                    dev.prosper.encoder.weights.TensorInfo.elementCount(shape), Float.BYTES));
       }
       return bytes;
     }

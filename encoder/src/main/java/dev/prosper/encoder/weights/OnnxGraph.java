@@ -168,10 +168,7 @@ public final class OnnxGraph {
           "ONNX file " + file + ": initializer [" + name + "] keeps its data in an external file");
     }
     long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
-    long count = 1;
-    for (long dimension : shape) {
-      count = Math.multiplyExact(count, dimension);
-    }
+    long count = TensorInfo.elementCount(shape);
     float[] values = new float[Math.toIntExact(count)];
     if (raw != null) {
       if (raw.remaining() != count * dtype.bytes()) {

@@ -10,6 +10,15 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
 
   /** Number of elements: the product of the shape (1 for a scalar). */
   public long elementCount() {
+    return elementCount(shape);
+  }
+
+  /**
+   * The product of a shape's dimensions (1 for a scalar).
+   *
+   * @throws ArithmeticException if it overflows a long
+   */
+  public static long elementCount(long[] shape) {
     long count = 1;
     for (long dimension : shape) {
       count = Math.multiplyExact(count, dimension);

@@ -272,11 +272,7 @@ class ArtefactTest {
     try (var file =
         dev.prosper.encoder.weights.SafetensorsFile.open(artefact.resolve(Artefact.WEIGHTS))) {
       for (var info : file.tensors().values()) {
-        long count = 1;
-        for (long d : info.shape()) {
-          count *= d;
-        }
-        weights += count * Float.BYTES;
+        weights += info.elementCount() * Float.BYTES;
       }
     }
     assertEquals(weights, manifest.weightBytes());

@@ -115,18 +115,18 @@ public final class ModelFiles {
   }
 
   /**
-   * Bytes a loaded model needs outside the JVM heap: its float32 weights and the arrays of one
-   * forward pass of {@code batchSize} texts at the head's max length (the widest per-position
-   * layers: a few hidden-size-wide arrays and the feed-forward layer, about 16 times the hidden
-   * size, or the vocabulary projection when every position is pooled).
+   * Bytes outside the JVM heap that one forward pass of {@code batchSize} texts at the head's max
+   * length needs (the widest per-position layers: a few hidden-size-wide arrays and the
+   * feed-forward layer, about 16 times the hidden size, or the vocabulary projection when every
+   * position is pooled); the model needs this beside its float32 weights.
    */
-  public static long memoryEstimate(Artefact.Manifest manifest, int batchSize) {
+  private static long batchBytes(Artefact.Manifest manifest, int batchSize) {
     long positions = (long) batchSize * manifest.head().maxLength();
     long width = 16L * manifest.backbone().hiddenSize();
     if (manifest.head().pooling() != HeadConfig.Pooling.LAST) {
       width = Math.max(width, 3L * manifest.backbone().vocabSize());
     }
-    return manifest.weightBytes() + positions * width * Float.BYTES;
+    return positions * width * Float.BYTES;
   }
 
   /**
@@ -142,16 +142,18 @@ public final class ModelFiles {
   }
 
   /**
-   * Why this node cannot hold the model ({@link #memoryEstimate} above {@link #memoryAvailable}),
-   * or null when it can: checked at {@code PUT} and before every load, before any weight is read.
+   * Why this node cannot hold the model (its weights plus {@link #batchBytes} above {@link
+   * #memoryAvailable}), or null when it can: checked at {@code PUT} and before every load, before
+   * any weight is read.
    */
   public static String memoryProblem(Artefact.Manifest manifest, int batchSize) {
-    long needed;
+    long weights;
     try {
-      needed = memoryEstimate(manifest, batchSize);
+      weights = manifest.weightBytes();
     } catch (ArithmeticException e) {
       return "the model's configs describe more weights than a 64-bit size can count";
     }
+    long needed = weights + batchBytes(manifest, batchSize);
     long available = memoryAvailable();
     if (needed <= available) {
       return null;
@@ -162,7 +164,7 @@ public final class ModelFiles {
             + " but this node has %,d MB of physical memory beyond its heap; lower"
             + " prosper.encode.batch_size or use a smaller model",
         needed >> 20,
-        manifest.weightBytes() >> 20,
+        weights >> 20,
         batchSize,
         available >> 20);
   }

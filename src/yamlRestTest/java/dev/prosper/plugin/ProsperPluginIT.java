@@ -47,6 +47,13 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
     return JSON.readTree(response.getEntity().getContent());
   }
 
+  /** Sends a request that must fail with {@code status}; returns the failure for its message. */
+  private ResponseException refused(int status, String method, String path, String body) {
+    ResponseException e = expectThrows(ResponseException.class, () -> call(method, path, body));
+    assertEquals(e.getMessage(), status, e.getResponse().getStatusLine().getStatusCode());
+    return e;
+  }
+
   private void createIndex(String index) throws IOException {
     call(
         "PUT",
@@ -399,30 +406,24 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
     assertEquals(201, items.get("items").get(1).get("index").get("status").asInt());
 
     ResponseException encode =
-        expectThrows(
-            ResponseException.class,
-            () ->
-                call(
-                    "POST",
-                    "/_plugins/prosper/models/" + MODEL + "/_encode",
-                    "{\"texts\":[\"ok\"," + quote(huge) + "]}"));
-    assertEquals(400, encode.getResponse().getStatusLine().getStatusCode());
+        refused(
+            400,
+            "POST",
+            "/_plugins/prosper/models/" + MODEL + "/_encode",
+            "{\"texts\":[\"ok\"," + quote(huge) + "]}");
     assertTrue(
         encode.getMessage(), encode.getMessage().contains("[texts][1] has 40015 characters"));
 
     ResponseException search =
-        expectThrows(
-            ResponseException.class,
-            () ->
-                call(
-                    "POST",
-                    "/too-long/_search",
-                    "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
-                        + quote(huge)
-                        + ",\"model_id\":\""
-                        + MODEL
-                        + "\"}}}}"));
-    assertEquals(400, search.getResponse().getStatusLine().getStatusCode());
+        refused(
+            400,
+            "POST",
+            "/too-long/_search",
+            "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
+                + quote(huge)
+                + ",\"model_id\":\""
+                + MODEL
+                + "\"}}}}");
     assertTrue(search.getMessage(), search.getMessage().contains("[query_text] has 40015"));
   }
 
@@ -441,10 +442,7 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
       Files.move(copy, aside);
       for (int attempt = 0; attempt < 2; attempt++) {
         ResponseException e =
-            expectThrows(
-                ResponseException.class,
-                () -> call("POST", "/_plugins/prosper/models/vanishing/_encode", encode));
-        assertEquals(503, e.getResponse().getStatusLine().getStatusCode());
+            refused(503, "POST", "/_plugins/prosper/models/vanishing/_encode", encode);
         assertTrue(e.getMessage(), e.getMessage().contains("is not available on node ["));
         assertFalse(e.getMessage(), e.getMessage().contains(models.toString()));
       }
@@ -528,10 +526,7 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
           copy.resolve("prosper.json"),
           root -> ((ObjectNode) root.get("head")).put("query_top_k", 3));
       ResponseException manifest =
-          expectThrows(
-              ResponseException.class,
-              () -> call("POST", "/_plugins/prosper/models/edited/_encode", encode));
-      assertEquals(409, manifest.getResponse().getStatusLine().getStatusCode());
+          refused(409, "POST", "/_plugins/prosper/models/edited/_encode", encode);
       assertTrue(manifest.getMessage(), manifest.getMessage().contains("on node ["));
       assertTrue(manifest.getMessage(), manifest.getMessage().contains("has a prosper.json"));
       call("DELETE", "/_plugins/prosper/models/edited", null);
@@ -546,10 +541,7 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
           copy.resolve("prosper.json"),
           root -> ((ObjectNode) root.get("tokenizer")).put("sha256", tokenizerSha));
       ResponseException other =
-          expectThrows(
-              ResponseException.class,
-              () -> call("POST", "/_plugins/prosper/models/edited/_encode", encode));
-      assertEquals(409, other.getResponse().getStatusLine().getStatusCode());
+          refused(409, "POST", "/_plugins/prosper/models/edited/_encode", encode);
       assertTrue(other.getMessage(), other.getMessage().contains("has a tokenizer.json"));
       assertFalse(other.getMessage(), other.getMessage().contains(nodeModels().toString()));
     } finally {
@@ -575,10 +567,7 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
     try {
       call("PUT", "/_cluster/settings", "{\"transient\":{\"prosper.encode.batch_size\":1024}}");
       ResponseException e =
-          expectThrows(
-              ResponseException.class,
-              () -> call("PUT", "/_plugins/prosper/models/huge", "{\"path\":\"huge-batch-copy\"}"));
-      assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+          refused(400, "PUT", "/_plugins/prosper/models/huge", "{\"path\":\"huge-batch-copy\"}");
       assertTrue(e.getMessage(), e.getMessage().contains("outside the heap"));
       assertTrue(e.getMessage(), e.getMessage().contains("one batch of 1024 texts"));
       call("PUT", "/_cluster/settings", "{\"transient\":{\"prosper.encode.batch_size\":4}}");

@@ -125,14 +125,17 @@ if [[ $stages == *variant* ]]; then
   # OUT/prosper-VARIANT_NAME and evaluated on the held-out split like the recipe.
   name=${VARIANT_NAME:?set VARIANT_NAME and VARIANT_ARGS}
   read -r -a extra <<<"${VARIANT_ARGS:-}"
-  # An option VARIANT_ARGS gives replaces the recipe's (picocli refuses an option given twice).
+  # An option VARIANT_ARGS gives replaces the recipe's or the common one (picocli refuses an
+  # option given twice); e.g. "--min-grade 2.33" trains on more positives, while the held-out
+  # evaluation below keeps grade >= 2.5.
   base=()
-  for ((i = 0; i < ${#recipe[@]}; i += 2)); do
-    [[ " ${extra[*]} " == *" ${recipe[i]} "* ]] || base+=("${recipe[i]}" "${recipe[i + 1]}")
+  defaults=("${common[@]}" "${recipe[@]}")
+  for ((i = 0; i < ${#defaults[@]}; i += 2)); do
+    [[ " ${extra[*]} " == *" ${defaults[i]} "* ]] || base+=("${defaults[i]}" "${defaults[i + 1]}")
   done
   echo "== 2d. the recipe with ${extra[*]}, $epochs epochs" >&2
   start=$(date +%s)
-  $job train "${common[@]}" --backbone minilm-l6 "${base[@]}" "${extra[@]}" --epochs "$epochs" \
+  $job train --backbone minilm-l6 "${base[@]}" "${extra[@]}" --epochs "$epochs" \
     --output "$out/prosper-$name" --resume
   echo "training wall time: $(($(date +%s) - start)) s" | tee "$out/prosper-$name/wall-time.txt" >&2
   $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \

@@ -16,6 +16,8 @@
 #   opensearch-node.sh status <node-dir>
 #       Prints the pid and exits 0 when a node from <node-dir> is running; exits 1 otherwise.
 #
+# Sourced (by opensearch-cluster.sh), it only defines the functions.
+#
 # Needs JAVA_HOME pointing at a JDK 21+. Works as root (see OPENSEARCH_JAVA_OPTS below).
 set -euo pipefail
 
@@ -84,6 +86,25 @@ start_node() {
   local node=$1 http_port=$2 transport_port=$3 watch_pid=${4:-}
   require_java
   [[ -x "$node/bin/opensearch" ]] || die "no node installed in $node"
+  check_free "$node" "$http_port" "$transport_port"
+  write_config "$node/config/opensearch.yml" <<YML
+cluster.name: prosper-local
+node.name: prosper-node-1
+discovery.type: single-node
+network.host: 127.0.0.1
+http.port: $http_port
+transport.port: $transport_port
+path.data: ${PROSPER_NODE_DATA_DIR:-$node/data}
+path.logs: $node/logs
+YML
+  launch "$node" "$node" "${PROSPER_NODE_HEAP:-1g}"
+  wait_until_up "$node" "http://127.0.0.1:$http_port/_cluster/health?wait_for_status=yellow&timeout=1s" prosper-local
+  watch "$node" "$watch_pid"
+}
+
+# Refuses to start a node whose directory already runs one or whose ports are taken.
+check_free() {
+  local node=$1 http_port=$2 transport_port=$3
   if pid=$(running_pid "$node"); then
     die "a node from $node is already running (pid $pid); stop it with: $0 stop $node"
   fi
@@ -93,49 +114,56 @@ start_node() {
   fi
   port_busy "$http_port" && die "port $http_port on 127.0.0.1 is already in use; refusing to reuse whatever listens there"
   port_busy "$transport_port" && die "port $transport_port on 127.0.0.1 is already in use"
+  return 0
+}
 
-  cat >"$node/config/opensearch.yml" <<YML
-cluster.name: prosper-local
-node.name: prosper-node-1
-discovery.type: single-node
-network.host: 127.0.0.1
-http.port: $http_port
-transport.port: $transport_port
-path.data: ${PROSPER_NODE_DATA_DIR:-$node/data}
-path.logs: $node/logs
-${PROSPER_NODE_SETTINGS:-}
-YML
-  local heap=${PROSPER_NODE_HEAP:-1g}
+# Writes opensearch.yml from stdin, then $PROSPER_NODE_SETTINGS (extra "key: value" lines).
+write_config() {
+  { cat; printf '%s\n' "${PROSPER_NODE_SETTINGS:-}"; } >"$1"
+}
+
+# Starts <home>/bin/opensearch as a daemon with the configuration in <node>/config, its pid in
+# <node>/opensearch.pid and its console output in <node>/logs/console.log.
+launch() {
+  local home=$1 node=$2 heap=$3
   # JNA cannot load with these flags, which skips OpenSearch's refusal to run as root;
   # native memory locking and seccomp are not needed for a local node.
-  export OPENSEARCH_JAVA_OPTS="-Xms$heap -Xmx$heap -Djna.nounpack=true -Djna.nosys=true ${PROSPER_NODE_JAVA_OPTS:-}"
-  log "starting node on http://127.0.0.1:$http_port (logs: $node/logs)"
+  log "starting $(basename "$node") (logs: $node/logs)"
   mkdir -p "$node/logs"
   # Detach the daemon from our stdout/stderr: a caller that waits for them to close (Maven's
   # exec plugin) would otherwise wait for the node to stop.
-  "$node/bin/opensearch" -d -p "$(pid_file "$node")" </dev/null >>"$node/logs/console.log" 2>&1 ||
+  OPENSEARCH_PATH_CONF="$node/config" \
+    OPENSEARCH_JAVA_OPTS="-Xms$heap -Xmx$heap -Djna.nounpack=true -Djna.nosys=true ${PROSPER_NODE_JAVA_OPTS:-}" \
+    "$home/bin/opensearch" -d -p "$(pid_file "$node")" </dev/null >>"$node/logs/console.log" 2>&1 ||
     die "opensearch -d failed (exit $?); see $node/logs/console.log"
+}
 
+# Waits until <url> answers, failing early (with the log's tail) when the node's process dies.
+wait_until_up() {
+  local node=$1 url=$2 cluster=$3
   local deadline=$((SECONDS + ${PROSPER_NODE_START_TIMEOUT:-120}))
-  until curl -fsS "http://127.0.0.1:$http_port/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; do
+  until curl -fsS "$url" >/dev/null 2>&1; do
     # The pid file appears a moment after `opensearch -d` returns; a pid file whose process is
     # gone means the node died.
     if [[ -f "$(pid_file "$node")" ]] && ! running_pid "$node" >/dev/null; then
-      tail -n 40 "$node/logs/prosper-local.log" >&2 || true
+      tail -n 40 "$node/logs/$cluster.log" >&2 || true
       rm -f "$(pid_file "$node")"
       die "node exited during start-up (log above)"
     fi
     ((SECONDS < deadline)) || { stop_node "$node"; die "node did not answer within ${PROSPER_NODE_START_TIMEOUT:-120}s"; }
     sleep 1
   done
-  log "node is up (pid $(cat "$(pid_file "$node")"))"
+  log "$(basename "$node") is up (pid $(cat "$(pid_file "$node")"))"
+}
 
-  if [[ -n "$watch_pid" ]]; then
-    local node_pid; node_pid=$(cat "$(pid_file "$node")")
-    nohup setsid bash -c "
-      while kill -0 $watch_pid 2>/dev/null && kill -0 $node_pid 2>/dev/null; do sleep 2; done
-      if kill -0 $node_pid 2>/dev/null; then kill $node_pid; fi" >/dev/null 2>&1 &
-  fi
+# With <watch-pid>, a watchdog stops the node as soon as that process is gone.
+watch() {
+  local node=$1 watch_pid=$2
+  [[ -n "$watch_pid" ]] || return 0
+  local node_pid; node_pid=$(cat "$(pid_file "$node")")
+  nohup setsid bash -c "
+    while kill -0 $watch_pid 2>/dev/null && kill -0 $node_pid 2>/dev/null; do sleep 2; done
+    if kill -0 $node_pid 2>/dev/null; then kill $node_pid; fi" >/dev/null 2>&1 &
 }
 
 stop_node() {
@@ -160,10 +188,12 @@ stop_node() {
 # Node directories are used in the node's own config: make them absolute.
 abs() { realpath -m "$1"; }
 
-case "${1:-}" in
-  install) [[ $# -eq 3 ]] || die "usage: $0 install <artifacts-dir> <node-dir>"; install_node "$(abs "$2")" "$(abs "$3")" ;;
-  start) [[ $# -ge 4 ]] || die "usage: $0 start <node-dir> <http-port> <transport-port> [<watch-pid>]"; start_node "$(abs "$2")" "$3" "$4" "${5:-}" ;;
-  status) [[ $# -eq 2 ]] || die "usage: $0 status <node-dir>"; running_pid "$(abs "$2")" ;;
-  stop) [[ $# -eq 2 ]] || die "usage: $0 stop <node-dir>"; stop_node "$(abs "$2")" ;;
-  *) die "usage: $0 install|start|stop|status ... (see the comment at the top of this script)" ;;
-esac
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  case "${1:-}" in
+    install) [[ $# -eq 3 ]] || die "usage: $0 install <artifacts-dir> <node-dir>"; install_node "$(abs "$2")" "$(abs "$3")" ;;
+    start) [[ $# -ge 4 ]] || die "usage: $0 start <node-dir> <http-port> <transport-port> [<watch-pid>]"; start_node "$(abs "$2")" "$3" "$4" "${5:-}" ;;
+    status) [[ $# -eq 2 ]] || die "usage: $0 status <node-dir>"; running_pid "$(abs "$2")" ;;
+    stop) [[ $# -eq 2 ]] || die "usage: $0 stop <node-dir>"; stop_node "$(abs "$2")" ;;
+    *) die "usage: $0 install|start|stop|status ... (see the comment at the top of this script)" ;;
+  esac
+fi

@@ -124,8 +124,14 @@ job=("$JAVA_HOME/bin/java" -Xmx2g -Dai.djl.offline=true -jar "$jar")
 "${job[@]}" sample-data --output "$work/data" --products 300 --queries 80 --seed 3 >/dev/null 2>&1
 load_products() {
   "${job[@]}" load-products --url "$url" --model-id restart-model --data "$work/data" \
-    --index harness-products --pipeline harness-pipeline >"$work/load.log" 2>&1 &&
-    curl -fsS "$url/harness-products/_count" | grep -q '"count":300'
+    --index harness-products --pipeline harness-pipeline --clients 2 --shards 2 >"$work/load.log" 2>&1 &&
+    curl -fsS "$url/harness-products/_count" | grep -q '"count":300' &&
+    curl -fsS "$url/harness-products/_settings" | grep -q '"number_of_shards":"2"'
+}
+benchmark_search_prints_latencies() {
+  "${job[@]}" benchmark-search --url "$url" --model-id restart-model --index harness-products \
+    --data "$work/data" --queries 20 --warmup 5 >"$work/latency.md" 2>/dev/null &&
+    grep -qE '^\| prosper-node-1 \(http://127\.0\.0\.1:[0-9]+\) \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+x \|$' "$work/latency.md"
 }
 search_prints_terms_and_hits() {
   "${job[@]}" search --url "$url" --model-id restart-model --index harness-products \
@@ -146,6 +152,7 @@ benchmark_writes_its_report() {
 }
 check "load-products indexes a catalogue through a prosper pipeline" load_products
 check "search prints the query's terms and scored hits" search_prints_terms_and_hits
+check "benchmark-search prints query_text and BM25 latency through the node" benchmark_search_prints_latencies
 check "benchmark-node writes report.md, report.json and charts" benchmark_writes_its_report
 for f in load.log bench.log; do [[ -f "$work/$f" ]] && grep -q -i "error" "$work/$f" && tail -5 "$work/$f"; done
 rm -rf "$work"

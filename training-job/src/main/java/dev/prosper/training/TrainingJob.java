@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       dev.prosper.training.bench.NodeBenchmark.class,
       dev.prosper.training.bench.LoadProductsCommand.class,
       dev.prosper.training.bench.SearchCommand.class,
+      dev.prosper.training.bench.SearchLatencyCommand.class,
       dev.prosper.training.workbench.WorkbenchCommand.class
     },
     description = {"Trains, evaluates and inspects PROSPER learned-sparse retrieval models."})

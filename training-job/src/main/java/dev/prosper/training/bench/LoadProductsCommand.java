@@ -4,9 +4,12 @@ import dev.prosper.training.data.Dataset;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Creates a products index with a prosper pipeline on a node and indexes a catalogue into it. */
 @Command(
@@ -21,6 +24,8 @@ import picocli.CommandLine.Option;
 public final class LoadProductsCommand implements Callable<Integer> {
 
   @Mixin NodeOptions node;
+
+  @Spec CommandSpec spec;
 
   @Option(names = "--data", required = true, description = "Dataset directory.")
   Path data;
@@ -37,13 +42,28 @@ public final class LoadProductsCommand implements Callable<Integer> {
   @Option(names = "--bulk-size", description = "Documents per _bulk request.")
   int bulkSize = 256;
 
+  @Option(names = "--clients", description = "Concurrent _bulk connections.")
+  int clients = 1;
+
+  @Option(names = "--shards", description = "Primary shards of the index.")
+  int shards = 1;
+
+  @Option(
+      names = "--replicas",
+      description = "Replicas of each shard (0 on one node; 1 on a cluster with two data nodes).")
+  int replicas = 0;
+
   @Override
   public Integer call() throws Exception {
     Dataset dataset = Dataset.read(data, "train");
+    if (clients < 1 || shards < 1 || replicas < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--clients and --shards must be at least 1, --replicas at least 0");
+    }
     NodeClient client = new NodeClient(node.url);
-    client.createProductIndex(index, pipeline, node.modelId, batchSize);
+    client.createProductIndex(index, pipeline, node.modelId, batchSize, shards, replicas);
     long start = System.nanoTime();
-    long failures = client.bulkIndex(index, dataset.products(), bulkSize, 1);
+    long failures = client.bulkIndex(index, dataset.products(), bulkSize, clients);
     double seconds = (System.nanoTime() - start) / 1e9;
     System.err.printf(
         Locale.ROOT,

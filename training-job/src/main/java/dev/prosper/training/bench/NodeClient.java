@@ -134,6 +134,13 @@ public final class NodeClient {
    */
   public void createProductIndex(String index, String pipeline, String modelId, int batchSize)
       throws IOException {
+    createProductIndex(index, pipeline, modelId, batchSize, 1, 0);
+  }
+
+  /** The same with {@code shards} primary shards and {@code replicas} replicas of each. */
+  public void createProductIndex(
+      String index, String pipeline, String modelId, int batchSize, int shards, int replicas)
+      throws IOException {
     if (exists("/" + index)) {
       call("DELETE", "/" + index, null);
     }
@@ -155,8 +162,11 @@ public final class NodeClient {
     call(
         "PUT",
         "/" + index,
-        "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0,"
-            + "\"index.default_pipeline\":\""
+        "{\"settings\":{\"number_of_shards\":"
+            + shards
+            + ",\"number_of_replicas\":"
+            + replicas
+            + ",\"index.default_pipeline\":\""
             + pipeline
             + "\"},\"mappings\":{\"properties\":{"
             + "\"title\":{\"type\":\"text\",\"analyzer\":\"english\"},"

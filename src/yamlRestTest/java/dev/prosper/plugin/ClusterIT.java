@@ -178,9 +178,11 @@ public class ClusterIT {
     assertEquals(health.body().toString(), status, health.body().get("status").asText());
   }
 
-  private static void dropIndex(String index) throws Exception {
+  /** Deletes a test's index, its pipeline and its model. */
+  private static void dropIndex(String index, String model) throws Exception {
     call(1, "DELETE", "/" + index, null);
     call(1, "DELETE", "/_ingest/pipeline/" + index, null);
+    call(1, "DELETE", "/_plugins/prosper/models/" + model, null);
   }
 
   /** A bulk of products {@code from} until {@code to} (id = sku = "p" + number). */
@@ -312,8 +314,7 @@ public class ClusterIT {
       }
       assertEquals(Set.of("prosper-node-1", "prosper-node-2", "prosper-node-3"), names);
     } finally {
-      dropIndex(index);
-      call(1, "DELETE", "/_plugins/prosper/models/alike-model", null);
+      dropIndex(index, "alike-model");
     }
   }
 
@@ -379,8 +380,7 @@ public class ClusterIT {
       assertEachOnce(index, acknowledged);
     } finally {
       pool.shutdownNow();
-      dropIndex(index);
-      call(1, "DELETE", "/_plugins/prosper/models/concurrent-model", null);
+      dropIndex(index, "concurrent-model");
     }
   }
 
@@ -394,17 +394,6 @@ public class ClusterIT {
       for (Path file : files.toList()) {
         Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
       }
-    }
-  }
-
-  private static void deleteDirectory(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      try (var files = Files.list(dir)) {
-        for (Path file : files.toList()) {
-          Files.delete(file);
-        }
-      }
-      Files.delete(dir);
     }
   }
 
@@ -479,7 +468,7 @@ public class ClusterIT {
     } finally {
       call(1, "DELETE", "/_plugins/prosper/models/partial", null);
       for (int node = 1; node <= 3; node++) {
-        deleteDirectory(nodeModels(node).resolve("partial-model"));
+        ProsperPluginIT.deleteDirectory(nodeModels(node).resolve("partial-model"));
       }
     }
   }
@@ -580,8 +569,7 @@ public class ClusterIT {
             "start-node", cluster.toString(), "2", Long.toString(ProcessHandle.current().pid()));
       }
       health("yellow");
-      dropIndex(index);
-      call(1, "DELETE", "/_plugins/prosper/models/failover-model", null);
+      dropIndex(index, "failover-model");
     }
     health("green");
   }
@@ -645,8 +633,7 @@ public class ClusterIT {
       }
       assertEachOnce(index, skus);
     } finally {
-      dropIndex(index);
-      call(1, "DELETE", "/_plugins/prosper/models/restart-model", null);
+      dropIndex(index, "restart-model");
     }
   }
 
@@ -706,8 +693,7 @@ public class ClusterIT {
           call(1, "GET", "/" + index + "/_count", null).ok().body().get("count").asInt());
     } finally {
       pool.shutdownNow();
-      dropIndex(index);
-      call(1, "DELETE", "/_plugins/prosper/models/deleted-model", null);
+      dropIndex(index, "deleted-model");
     }
   }
 }

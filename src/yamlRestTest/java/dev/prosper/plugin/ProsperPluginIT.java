@@ -487,7 +487,8 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
     return copy;
   }
 
-  private static void deleteDirectory(Path dir) throws IOException {
+  /** Deletes a directory of files (an artefact copy). */
+  static void deleteDirectory(Path dir) throws IOException {
     if (Files.isDirectory(dir)) {
       try (var files = Files.list(dir)) {
         for (Path file : files.toList()) {

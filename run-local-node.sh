@@ -3,7 +3,11 @@
 #
 #   ./run-local-node.sh          build, train the default model (first run only), install and start
 #                                the node, register the model, index the sample catalogue, search
-#   ./run-local-node.sh stop     stop the node
+#   ./run-local-node.sh --nodes N   the same on a local cluster of N nodes on loopback ports
+#                                (scripts/opensearch-cluster.sh): node-1 cluster manager + data +
+#                                ingest, node-2 data, the last ingest-only (N >= 3); the products
+#                                index gets 2 shards and 1 replica and is loaded through the last node
+#   ./run-local-node.sh stop     stop the node (and the cluster, if one runs)
 #
 # Everything lives under ./local-node (node, data, sample catalogue, default model) and is reused
 # by the next run: the model is trained once, the node is reinstalled only when the plugin changed,
@@ -33,11 +37,20 @@ stop_workbench() {
   fi
 }
 
+CLUSTER="$LOCAL/cluster"
+CLUSTER_SCRIPT="$ROOT/scripts/opensearch-cluster.sh"
 if [[ "${1:-}" == "stop" ]]; then
   stop_workbench
+  [[ -d "$CLUSTER/node-1" ]] && bash "$CLUSTER_SCRIPT" stop "$CLUSTER"
   exec bash "$NODE_SCRIPT" stop "$NODE"
 fi
-[[ $# -eq 0 ]] || { echo "usage: $0 [stop]" >&2; exit 2; }
+NODES=1
+if [[ "${1:-}" == "--nodes" ]]; then
+  [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [stop | --nodes N]: N must be a positive integer" >&2; exit 2; }
+  NODES=$2
+  shift 2
+fi
+[[ $# -eq 0 ]] || { echo "usage: $0 [stop | --nodes N]" >&2; exit 2; }
 
 source scripts/find-jdk.sh
 JOB=("$JAVA_HOME/bin/java" -Xmx4g -Dai.djl.offline=true -jar "$ROOT/training-job/target/training-job.jar")
@@ -71,22 +84,45 @@ fi
 ARTIFACTS="$ROOT/yaml-rest-test/target/opensearch-artifacts"
 PLUGIN_ZIP=$(ls "$ARTIFACTS"/prosper-opensearch-*.zip)
 PLUGIN_SUM=$(sha256sum "$PLUGIN_ZIP" | cut -d' ' -f1)
-if [[ -f "$NODE/.prosper-plugin.sha256" && "$(cat "$NODE/.prosper-plugin.sha256")" == "$PLUGIN_SUM" ]]; then
-  echo "==> 3/6 Node install in $NODE is up to date"
+INGEST_URL=$URL
+SHARDS=(--shards 1 --replicas 0)
+if ((NODES > 1)); then
+  STAMP="$CLUSTER/.prosper-plugin.sha256"
+  if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$PLUGIN_SUM $NODES" ]]; then
+    echo "==> 3/6 Cluster install in $CLUSTER ($NODES nodes) is up to date"
+  else
+    echo "==> 3/6 Installing a $NODES-node cluster with the PROSPER plugin into $CLUSTER"
+    [[ -d "$CLUSTER/node-1" ]] && bash "$CLUSTER_SCRIPT" stop "$CLUSTER" >/dev/null
+    bash "$CLUSTER_SCRIPT" install "$ARTIFACTS" "$CLUSTER" "$NODES"
+    echo "$PLUGIN_SUM $NODES" >"$STAMP"
+  fi
+  bash "$CLUSTER_SCRIPT" copy-model "$CLUSTER" "$MODEL_DIR" "$MODEL_ID" >/dev/null
+  echo "==> 4/6 Starting the cluster (every node that is not running)"
+  bash "$CLUSTER_SCRIPT" start "$CLUSTER" "$HTTP_PORT" "$TRANSPORT_PORT"
+  bash "$CLUSTER_SCRIPT" status "$CLUSTER" | sed 's/^/    /'
+  URL=$(bash "$CLUSTER_SCRIPT" status "$CLUSTER" | awk 'NR == 1 { print $2 }')
+  INGEST_URL=$(bash "$CLUSTER_SCRIPT" status "$CLUSTER" | awk 'END { print $2 }')
+  SHARDS=(--shards 2 --replicas 1 --clients 2)
+  NODE="$CLUSTER/node-1"
+  PROSPER_NODE_DATA_DIR="$CLUSTER/node-*/data"
 else
-  echo "==> 3/6 Installing OpenSearch with the PROSPER plugin into $NODE"
-  bash "$NODE_SCRIPT" stop "$NODE" >/dev/null
-  bash "$NODE_SCRIPT" install "$ARTIFACTS" "$NODE"
-  echo "$PLUGIN_SUM" >"$NODE/.prosper-plugin.sha256"
-fi
-mkdir -p "$NODE/config/prosper/models"
-rm -rf "$NODE/config/prosper/models/$MODEL_ID" && cp -r "$MODEL_DIR" "$NODE/config/prosper/models/$MODEL_ID"
+  if [[ -f "$NODE/.prosper-plugin.sha256" && "$(cat "$NODE/.prosper-plugin.sha256")" == "$PLUGIN_SUM" ]]; then
+    echo "==> 3/6 Node install in $NODE is up to date"
+  else
+    echo "==> 3/6 Installing OpenSearch with the PROSPER plugin into $NODE"
+    bash "$NODE_SCRIPT" stop "$NODE" >/dev/null
+    bash "$NODE_SCRIPT" install "$ARTIFACTS" "$NODE"
+    echo "$PLUGIN_SUM" >"$NODE/.prosper-plugin.sha256"
+  fi
+  mkdir -p "$NODE/config/prosper/models"
+  rm -rf "$NODE/config/prosper/models/$MODEL_ID" && cp -r "$MODEL_DIR" "$NODE/config/prosper/models/$MODEL_ID"
 
-if bash "$NODE_SCRIPT" status "$NODE" >/dev/null; then
-  echo "==> 4/6 Node already running at $URL"
-else
-  echo "==> 4/6 Starting the node"
-  bash "$NODE_SCRIPT" start "$NODE" "$HTTP_PORT" "$TRANSPORT_PORT"
+  if bash "$NODE_SCRIPT" status "$NODE" >/dev/null; then
+    echo "==> 4/6 Node already running at $URL"
+  else
+    echo "==> 4/6 Starting the node"
+    bash "$NODE_SCRIPT" start "$NODE" "$HTTP_PORT" "$TRANSPORT_PORT"
+  fi
 fi
 
 json() { curl -fsS -H 'Content-Type: application/json' "$@"; }
@@ -110,8 +146,8 @@ if [[ $reindex == 0 && "${indexed:-0}" == "$products" ]] && curl -s "$URL/produc
   echo "==> 6/6 Index 'products' holds the $products sample products"
 else
   echo "==> 6/6 Indexing $products sample products through the 'prosper' pipeline"
-  "${JOB[@]}" load-products --url "$URL" --model-id "$MODEL_ID" --data "$CATALOGUE" \
-    --index products --pipeline prosper
+  "${JOB[@]}" load-products --url "$INGEST_URL" --model-id "$MODEL_ID" --data "$CATALOGUE" \
+    --index products --pipeline prosper "${SHARDS[@]}"
 fi
 
 echo "==> Example searches (prosper_sparse with query_text; * marks literal terms)"

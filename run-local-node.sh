@@ -99,9 +99,10 @@ if ((NODES > 1)); then
   bash "$CLUSTER_SCRIPT" copy-model "$CLUSTER" "$MODEL_DIR" "$MODEL_ID" >/dev/null
   echo "==> 4/6 Starting the cluster (every node that is not running)"
   bash "$CLUSTER_SCRIPT" start "$CLUSTER" "$HTTP_PORT" "$TRANSPORT_PORT"
-  bash "$CLUSTER_SCRIPT" status "$CLUSTER" | sed 's/^/    /'
-  URL=$(bash "$CLUSTER_SCRIPT" status "$CLUSTER" | awk 'NR == 1 { print $2 }')
-  INGEST_URL=$(bash "$CLUSTER_SCRIPT" status "$CLUSTER" | awk 'END { print $2 }')
+  STATUS=$(bash "$CLUSTER_SCRIPT" status "$CLUSTER")
+  sed 's/^/    /' <<<"$STATUS"
+  URL=$(awk 'NR == 1 { print $2 }' <<<"$STATUS")
+  INGEST_URL=$(awk 'END { print $2 }' <<<"$STATUS")
   SHARDS=(--shards 2 --replicas 1 --clients 2)
   NODE="$CLUSTER/node-1"
   PROSPER_NODE_DATA_DIR="$CLUSTER/node-*/data"

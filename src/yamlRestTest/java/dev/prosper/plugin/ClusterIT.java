@@ -104,11 +104,18 @@ public class ClusterIT {
 
   /** Runs the cluster script; its output, or a failure with that output. */
   private static String harness(String... args) throws IOException, InterruptedException {
+    return runScript(true, args);
+  }
+
+  /** Runs the cluster script; with {@code mustSucceed}, a non-zero exit fails the test. */
+  private static String runScript(boolean mustSucceed, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", script.toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
+    boolean exited = process.waitFor(5, TimeUnit.MINUTES);
+    if (mustSucceed && (!exited || process.exitValue() != 0)) {
       fail("opensearch-cluster.sh " + String.join(" ", args) + " failed:\n" + output);
     }
     return output;
@@ -388,15 +395,6 @@ public class ClusterIT {
     return cluster.resolve("node-" + node).resolve("config/prosper/models");
   }
 
-  private static void copyDirectory(Path from, Path to) throws IOException {
-    Files.createDirectories(to);
-    try (var files = Files.list(from)) {
-      for (Path file : files.toList()) {
-        Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
-  }
-
   /** Retries {@code check} for up to 30 s (a node's load failure is remembered for 5 s). */
   private static void eventually(String what, ThrowingCheck check) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -426,7 +424,10 @@ public class ClusterIT {
   public void aNodeWithoutTheArtefactFailsClearlyAndCopyingTheFilesFixesIt() throws Exception {
     Path source = Path.of(System.getProperty("tests.prosper.models"));
     for (int node : new int[] {1, 3}) {
-      copyDirectory(source.resolve("test-model"), nodeModels(node).resolve("partial-model"));
+      ArtefactFiles.copyDirectory(
+          source.resolve("test-model"),
+          nodeModels(node).resolve("partial-model"),
+          StandardCopyOption.REPLACE_EXISTING);
     }
     Path onDataNode = nodeModels(2).resolve("partial-model");
     String encode = "{\"texts\":[\"patio umbrella\"],\"mode\":\"query\"}";
@@ -442,10 +443,11 @@ public class ClusterIT {
       call(3, "POST", path, encode).ok();
 
       // Another artefact's weights on the data node (its prosper.json consistent with them).
-      copyDirectory(source.resolve("corrupted-model"), onDataNode);
-      String weights = sha256(onDataNode.resolve("model.safetensors"));
+      ArtefactFiles.copyDirectory(
+          source.resolve("corrupted-model"), onDataNode, StandardCopyOption.REPLACE_EXISTING);
+      String weights = ArtefactFiles.sha256(onDataNode.resolve("model.safetensors"));
       Path manifest = onDataNode.resolve("prosper.json");
-      String registered = sha256(source.resolve("test-model/model.safetensors"));
+      String registered = ArtefactFiles.sha256(source.resolve("test-model/model.safetensors"));
       Files.writeString(manifest, Files.readString(manifest).replace(registered, weights));
       eventually(
           "the data node's other copy is refused with 409",
@@ -458,7 +460,8 @@ public class ClusterIT {
           });
       call(1, "POST", path, encode).ok();
 
-      copyDirectory(source.resolve("test-model"), onDataNode);
+      ArtefactFiles.copyDirectory(
+          source.resolve("test-model"), onDataNode, StandardCopyOption.REPLACE_EXISTING);
       eventually(
           "the data node serves once the registered files are copied",
           () -> {
@@ -468,15 +471,9 @@ public class ClusterIT {
     } finally {
       call(1, "DELETE", "/_plugins/prosper/models/partial", null);
       for (int node = 1; node <= 3; node++) {
-        ProsperPluginIT.deleteDirectory(nodeModels(node).resolve("partial-model"));
+        ArtefactFiles.deleteDirectory(nodeModels(node).resolve("partial-model"));
       }
     }
-  }
-
-  private static String sha256(Path file) throws Exception {
-    return java.util.HexFormat.of()
-        .formatHex(
-            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   /**
@@ -576,12 +573,7 @@ public class ClusterIT {
 
   /** Whether the script reports node {@code node} stopped ({@code status} exits 1 then). */
   private static boolean isStopped(int node) throws Exception {
-    Process process =
-        new ProcessBuilder("bash", script.toString(), "status", cluster.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    process.waitFor(1, TimeUnit.MINUTES);
+    String output = runScript(false, "status", cluster.toString());
     for (String line : output.split("\n")) {
       if (line.startsWith("node-" + node + " ")) {
         return line.endsWith(" stopped");

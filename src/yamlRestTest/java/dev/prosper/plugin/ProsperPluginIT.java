@@ -464,8 +464,8 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
           java.util.concurrent.TimeUnit.SECONDS);
     } finally {
       call("DELETE", "/_plugins/prosper/models/vanishing", null);
-      deleteDirectory(copy);
-      deleteDirectory(aside);
+      ArtefactFiles.deleteDirectory(copy);
+      ArtefactFiles.deleteDirectory(aside);
     }
   }
 
@@ -478,25 +478,8 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
   private static Path copyTestModel(String name) throws IOException {
     Path models = nodeModels();
     Path copy = models.resolve(name);
-    Files.createDirectories(copy);
-    try (var files = Files.list(models.resolve("test-model"))) {
-      for (Path file : files.toList()) {
-        Files.copy(file, copy.resolve(file.getFileName()));
-      }
-    }
+    ArtefactFiles.copyDirectory(models.resolve("test-model"), copy);
     return copy;
-  }
-
-  /** Deletes a directory of files (an artefact copy). */
-  static void deleteDirectory(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      try (var files = Files.list(dir)) {
-        for (Path file : files.toList()) {
-          Files.delete(file);
-        }
-      }
-      Files.delete(dir);
-    }
   }
 
   /** Edits a JSON file of an artefact copy in place. */
@@ -505,12 +488,6 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
     ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
     edit.accept(root);
     JSON.writeValue(file.toFile(), root);
-  }
-
-  private static String sha256(Path file) throws Exception {
-    return java.util.HexFormat.of()
-        .formatHex(
-            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   /**
@@ -532,12 +509,12 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
       assertTrue(manifest.getMessage(), manifest.getMessage().contains("has a prosper.json"));
       call("DELETE", "/_plugins/prosper/models/edited", null);
 
-      deleteDirectory(copy);
+      ArtefactFiles.deleteDirectory(copy);
       copyTestModel("edited-copy");
       call("PUT", "/_plugins/prosper/models/edited", "{\"path\":\"edited-copy\"}");
       Path tokenizer = copy.resolve("tokenizer.json");
       Files.writeString(tokenizer, Files.readString(tokenizer) + "\n");
-      String tokenizerSha = sha256(tokenizer);
+      String tokenizerSha = ArtefactFiles.sha256(tokenizer);
       editJson(
           copy.resolve("prosper.json"),
           root -> ((ObjectNode) root.get("tokenizer")).put("sha256", tokenizerSha));
@@ -551,7 +528,7 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
       } catch (ResponseException e) {
         // already deleted
       }
-      deleteDirectory(copy);
+      ArtefactFiles.deleteDirectory(copy);
     }
   }
 
@@ -582,7 +559,7 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
       } catch (ResponseException e) {
         // never registered
       }
-      deleteDirectory(copy);
+      ArtefactFiles.deleteDirectory(copy);
     }
   }
 

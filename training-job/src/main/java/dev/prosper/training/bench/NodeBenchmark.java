@@ -286,16 +286,11 @@ public final class NodeBenchmark implements Callable<Integer> {
   }
 
   private String prosperBody(String text) throws IOException {
-    return "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
-        + JSON.writeValueAsString(text)
-        + ",\"model_id\":"
-        + JSON.writeValueAsString(node.modelId)
-        + topK()
-        + "}}}}";
+    return NodeClient.prosperQuery(node.modelId, text, topK);
   }
 
   private String bm25Body(String text) throws IOException {
-    return "{\"query\":{\"match\":{\"title\":" + JSON.writeValueAsString(text) + "}}}";
+    return NodeClient.bm25Query(text);
   }
 
   private String hybridLabel() {
@@ -428,9 +423,7 @@ public final class NodeBenchmark implements Callable<Integer> {
   }
 
   private double timed(String path, String body) throws IOException {
-    long start = System.nanoTime();
-    call("POST", path, body);
-    return (System.nanoTime() - start) / 1e6;
+    return client.timedMillis(path, body);
   }
 
   /** The node's query-cache hits, summed over nodes. */

@@ -115,6 +115,30 @@ public final class NodeClient {
     return call(method, path, body, "application/json");
   }
 
+  /** Milliseconds a POST of {@code body} to {@code path} takes, answer included. */
+  public double timedMillis(String path, String body) throws IOException {
+    long start = System.nanoTime();
+    call("POST", path, body);
+    return (System.nanoTime() - start) / 1e6;
+  }
+
+  /**
+   * A {@code prosper_sparse} query_text search body on {@code title_sparse} (topK 0: the model's).
+   */
+  public static String prosperQuery(String modelId, String text, int topK) throws IOException {
+    return "{\"query\":{\"prosper_sparse\":{\"title_sparse\":{\"query_text\":"
+        + JSON.writeValueAsString(text)
+        + ",\"model_id\":"
+        + JSON.writeValueAsString(modelId)
+        + (topK > 0 ? ",\"top_k\":" + topK : "")
+        + "}}}}";
+  }
+
+  /** A BM25 {@code match} search body on {@code title}. */
+  public static String bm25Query(String text) throws IOException {
+    return "{\"query\":{\"match\":{\"title\":" + JSON.writeValueAsString(text) + "}}}";
+  }
+
   /** Whether a GET of {@code path} answers (404: false). */
   public boolean exists(String path) throws IOException {
     try {

@@ -73,15 +73,16 @@ public final class SearchLatencyCommand implements Callable<Integer> {
     for (String url : urls) {
       NodeClient client = new NodeClient(url);
       String name = client.call("GET", "/", null).path("name").asText(url);
+      String search = "/" + index + "/_search?size=10&_source=false";
       for (String text : texts.subList(0, warmup)) {
-        client.call("POST", "/" + index + "/_search", prosper(text));
+        client.call("POST", search, NodeClient.prosperQuery(modelId, text, 0));
       }
       // Queries after the warm-up, the same for every node: each is new to that node's cache.
       List<Double> prosper = new ArrayList<>();
       List<Double> bm25 = new ArrayList<>();
       for (String text : texts.subList(warmup, warmup + queries)) {
-        prosper.add(timed(client, prosper(text)));
-        bm25.add(timed(client, bm25(text)));
+        prosper.add(client.timedMillis(search, NodeClient.prosperQuery(modelId, text, 0)));
+        bm25.add(client.timedMillis(search, NodeClient.bm25Query(text)));
       }
       double p50 = NodeBenchmark.percentile(prosper, 50);
       double bm25p50 = NodeBenchmark.percentile(bm25, 50);
@@ -97,26 +98,5 @@ public final class SearchLatencyCommand implements Callable<Integer> {
           p50 / bm25p50);
     }
     return 0;
-  }
-
-  private double timed(NodeClient client, String body) throws Exception {
-    long start = System.nanoTime();
-    client.call("POST", "/" + index + "/_search", body);
-    return (System.nanoTime() - start) / 1e6;
-  }
-
-  private String prosper(String text) throws Exception {
-    return "{\"size\":10,\"_source\":false,\"query\":{\"prosper_sparse\":{\"title_sparse\":"
-        + "{\"query_text\":"
-        + NodeClient.JSON.writeValueAsString(text)
-        + ",\"model_id\":"
-        + NodeClient.JSON.writeValueAsString(modelId)
-        + "}}}}";
-  }
-
-  private String bm25(String text) throws Exception {
-    return "{\"size\":10,\"_source\":false,\"query\":{\"match\":{\"title\":"
-        + NodeClient.JSON.writeValueAsString(text)
-        + "}}}";
   }
 }

@@ -584,7 +584,9 @@ public class ClusterIT {
 
   /**
    * The whole cluster restarts: models, pipelines and documents are back, and the first {@code
-   * query_text} search through every node (which loads the model there again) works.
+   * query_text} search through every node (which loads the model there again) works; a pipeline
+   * whose model was deleted before the restart refuses documents per item, and works again, not
+   * re-created, once the model is registered again.
    */
   @Test
   public void aWholeClusterRestartKeepsModelsPipelinesAndDocuments() throws Exception {
@@ -597,6 +599,17 @@ public class ClusterIT {
       call(1, "POST", "/" + index + "/_refresh", null).ok();
       String before =
           hits(call(1, "POST", "/" + index + "/_search", search("restart-model", "ryobi hose")));
+      // A second pipeline whose model is deleted before the restart and registered again after
+      // it (the same artefact as restart-model: one load serves both ids).
+      registerModel(1, "restart-again", "test-model");
+      call(
+              1,
+              "PUT",
+              "/_ingest/pipeline/restart-again",
+              "{\"processors\":[{\"prosper\":{\"model_id\":\"restart-again\","
+                  + "\"field_map\":{\"title\":\"title_sparse\"}}}]}")
+          .ok();
+      call(1, "DELETE", "/_plugins/prosper/models/restart-again", null).ok();
 
       harness("stop", cluster.toString());
       start();
@@ -619,12 +632,45 @@ public class ClusterIT {
       assertFalse(
           "the pipeline works after the restart: " + more.body(),
           more.body().get("errors").asBoolean());
+
+      String again = "/_bulk?pipeline=restart-again";
+      Reply refused = send(3, "POST", again, bulkBody(index, 40, 45), "application/x-ndjson").ok();
+      for (JsonNode item : refused.body().get("items")) {
+        JsonNode result = item.get("index");
+        assertTrue(result.toString(), result.get("status").asInt() >= 400);
+        assertTrue(result.toString(), result.get("status").asInt() < 500);
+        assertTrue(
+            result.toString(), result.at("/error/reason").asText().contains("[restart-again]"));
+      }
+      registerModel(2, "restart-again", "test-model");
+      Reply revived = send(3, "POST", again, bulkBody(index, 45, 50), "application/x-ndjson").ok();
+      assertFalse(
+          "the pipeline of a model registered again works without being re-created: "
+              + revived.body(),
+          revived.body().get("errors").asBoolean());
+      JsonNode node3 =
+          call(3, "GET", "/_plugins/prosper/_local/stats", null)
+              .ok()
+              .body()
+              .get("nodes")
+              .elements()
+              .next();
+      assertEquals(node3.toString(), "loaded", node3.at("/models/restart-model/state").asText());
+      assertEquals(node3.toString(), "loaded", node3.at("/models/restart-again/state").asText());
+      assertEquals(
+          "two ids of one artefact share one copy: " + node3,
+          node3.get("models_loaded").asInt() - 1,
+          node3.get("models_in_memory").asInt());
       Set<String> skus = new TreeSet<>();
-      for (int i = 0; i < 40; i++) {
-        skus.add("p" + i);
+      for (int i = 0; i < 50; i++) {
+        if (i < 40 || i >= 45) {
+          skus.add("p" + i);
+        }
       }
       assertEachOnce(index, skus);
     } finally {
+      call(1, "DELETE", "/_ingest/pipeline/restart-again", null);
+      call(1, "DELETE", "/_plugins/prosper/models/restart-again", null);
       dropIndex(index, "restart-model");
     }
   }

@@ -8,6 +8,7 @@ import dev.prosper.plugin.registry.PutModelAction;
 import dev.prosper.plugin.rest.RestEncodeAction;
 import dev.prosper.plugin.rest.RestModelsAction;
 import dev.prosper.plugin.rest.RestStatsAction;
+import dev.prosper.plugin.runtime.EncodeAction;
 import dev.prosper.plugin.runtime.ModelRuntime;
 import dev.prosper.plugin.runtime.NodesStatsAction;
 import java.util.Collection;
@@ -101,7 +102,8 @@ public class ProsperPlugin extends Plugin implements ActionPlugin, IngestPlugin,
     return List.of(
         new ActionHandler<>(PutModelAction.INSTANCE, PutModelAction.TransportAction.class),
         new ActionHandler<>(DeleteModelAction.INSTANCE, DeleteModelAction.TransportAction.class),
-        new ActionHandler<>(NodesStatsAction.INSTANCE, NodesStatsAction.TransportAction.class));
+        new ActionHandler<>(NodesStatsAction.INSTANCE, NodesStatsAction.TransportAction.class),
+        new ActionHandler<>(EncodeAction.INSTANCE, EncodeAction.TransportAction.class));
   }
 
   @Override

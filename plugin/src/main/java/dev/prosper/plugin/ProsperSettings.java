@@ -55,6 +55,14 @@ public final class ProsperSettings {
       Setting.intSetting("prosper.encode.threads", 0, 0, 1024, Property.NodeScope);
 
   /**
+   * PyTorch intra-op threads for one query text on the {@code prosper_query} pool (0: as {@link
+   * #THREADS}). One thread is as fast for a short text and does not collapse when bulk encodings
+   * keep the cores busy.
+   */
+  public static final Setting<Integer> QUERY_THREADS =
+      Setting.intSetting("prosper.query.threads", 1, 0, 1024, Property.NodeScope);
+
+  /**
    * Most characters of one text (a document field, an {@code _encode} text, a query text) before it
    * is tokenized; a longer text is refused with 400 instead of holding the encode thread. The model
    * reads only the first {@code max_length} tokens of what is left.
@@ -69,7 +77,13 @@ public final class ProsperSettings {
 
   public static List<Setting<?>> all() {
     return List.of(
-        DEVICE, BATCH_SIZE, THREADS, QUERY_CACHE_SIZE, QUERY_CACHE_EXPIRE, MAX_TEXT_CHARS);
+        DEVICE,
+        BATCH_SIZE,
+        THREADS,
+        QUERY_THREADS,
+        QUERY_CACHE_SIZE,
+        QUERY_CACHE_EXPIRE,
+        MAX_TEXT_CHARS);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.prosper.encoder.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Device selection: {@code cpu}, {@code gpu} (the first CUDA device; fails when the loaded libtorch
@@ -35,6 +36,21 @@ public final class Devices {
           throw new IllegalArgumentException(
               "[device] must be auto, cpu or gpu, got [" + choice + "]");
     };
+  }
+
+  /**
+   * Sets PyTorch's intra-op threads (CPU) for the operations the calling thread runs next; OpenMP
+   * keeps the count per thread, so a query thread and a document thread can differ. One short query
+   * runs about as fast on one thread as on several, and on a busy machine each of its ~200 small
+   * operations would otherwise wait at a barrier for a thread without a core; batches of documents
+   * gain from more.
+   *
+   * @param threads at least 1; 0 or less leaves the count as it is
+   */
+  public static void intraOpThreads(int threads) {
+    if (threads > 0 && JniUtils.getNumThreads() != threads) {
+      JniUtils.setNumThreads(threads);
+    }
   }
 
   private static int gpuCount() {

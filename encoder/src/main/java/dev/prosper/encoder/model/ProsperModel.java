@@ -50,6 +50,34 @@ public final class ProsperModel implements AutoCloseable {
   private final Parameters parameters;
   private final float[] termMask;
   private volatile int batchSize = DEFAULT_BATCH_SIZE;
+  private volatile Stages stages = Stages.NONE;
+
+  /**
+   * Receives how long each stage of {@link #encode} took, in order: {@code tokenize}, {@code
+   * inputs} (ids and mask to native arrays), {@code backbone} (the transformer layers), {@code
+   * vocabulary head} (logits, eq. 5, pooling, eqs. 6–7), {@code literal residual} (eqs. 8–9),
+   * {@code copy out} (the weights back to Java), {@code release arrays} (the batch's native arrays
+   * freed), {@code top-k terms} and {@code normalize}. Eager PyTorch on the CPU runs each operation
+   * before returning, so the times are the stages' own.
+   */
+  @FunctionalInterface
+  public interface Stages {
+    Stages NONE = (stage, nanos) -> {};
+
+    void took(String stage, long nanos);
+  }
+
+  /** Where the stage times of later encodings go ({@link Stages#NONE}: nowhere, the default). */
+  public void setStages(Stages stages) {
+    this.stages = stages == null ? Stages.NONE : stages;
+  }
+
+  /** Reports the stage since {@code start} and returns now, the next stage's start. */
+  private long lap(String stage, long start) {
+    long now = System.nanoTime();
+    stages.took(stage, now - start);
+    return now;
+  }
 
   /**
    * @throws IllegalArgumentException naming the first missing, unexpected or misshapen weight, or a
@@ -228,9 +256,12 @@ public final class ProsperModel implements AutoCloseable {
    * the window. Differentiable; all arrays are attached to {@code manager}.
    */
   public Representation represent(NDManager manager, TokenBatch batch) {
+    long time = System.nanoTime();
     NDArray[] in = inputs(manager, batch);
     NDArray mask = in[1];
+    time = lap("inputs", time);
     NDArray hidden = backbone.hiddenStates(parameters, in[0], mask);
+    time = lap("backbone", time);
     NDArray lastHidden = ProsperHead.last(hidden, mask);
     NDArray terms = manager.create(termMask);
     NDArray basic =
@@ -238,6 +269,7 @@ public final class ProsperModel implements AutoCloseable {
             ? ProsperHead.saturate(backbone.logits(parameters, lastHidden))
             : ProsperHead.maxPool(ProsperHead.saturate(backbone.logits(parameters, hidden)), mask);
     basic = basic.mul(terms);
+    time = lap("vocabulary head", time);
     NDArray full = basic;
     if (head.lrn() != Lrn.NONE) {
       NDArray wPrime =
@@ -248,6 +280,7 @@ public final class ProsperModel implements AutoCloseable {
       NDArray literal =
           manager.create(literalIndicator(batch), new Shape(batch.size(), config.vocabSize()));
       full = ProsperHead.lrn(basic, wPrime, literal, head.lrn()).mul(terms);
+      lap("literal residual", time);
     }
     return new Representation(basic, full);
   }
@@ -276,10 +309,12 @@ public final class ProsperModel implements AutoCloseable {
    */
   public List<SparseVector> encode(List<String> texts, Mode mode, int topK) {
     List<SparseVector> raw = encodeUnnormalized(texts, topK);
+    long time = System.nanoTime();
     List<SparseVector> served = new ArrayList<>(raw.size());
     for (SparseVector vector : raw) {
       served.add(head.normalize(vector, mode));
     }
+    lap("normalize", time);
     return served;
   }
 
@@ -297,7 +332,9 @@ public final class ProsperModel implements AutoCloseable {
     }
     int k = topK;
     // Texts of similar length share a batch so that little compute goes to padding.
+    long time = System.nanoTime();
     TokenBatch all = tokenize(texts);
+    lap("tokenize", time);
     Integer[] order = new Integer[texts.size()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
@@ -312,11 +349,16 @@ public final class ProsperModel implements AutoCloseable {
       TokenBatch batch = all.select(rows);
       float[] weights;
       try (NDManager manager = parameters.manager().newSubManager()) {
-        weights = represent(manager, batch).full().toFloatArray();
+        NDArray full = represent(manager, batch).full();
+        time = System.nanoTime();
+        weights = full.toFloatArray();
+        time = lap("copy out", time);
       }
+      time = lap("release arrays", time);
       for (int r = 0; r < rows.length; r++) {
         encoded[rows[r]] = terms(weights, r, batch, k);
       }
+      lap("top-k terms", time);
     }
     return List.of(encoded);
   }

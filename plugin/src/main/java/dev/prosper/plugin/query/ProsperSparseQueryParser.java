@@ -123,6 +123,12 @@ final class ProsperSparseQueryParser {
     }
   }
 
+  /**
+   * Most terms a {@code query_tokens} map may carry; every request holds all of them in memory
+   * before the top {@code top_k} are kept.
+   */
+  public static final int MAX_QUERY_TOKENS = 10_000;
+
   private static Map<String, Float> queryTokens(XContentParser parser, XContentParser.Token token)
       throws IOException {
     if (token != XContentParser.Token.START_OBJECT) {
@@ -163,6 +169,15 @@ final class ProsperSparseQueryParser {
             given);
       }
       tokens.put(term, weight);
+      if (tokens.size() > MAX_QUERY_TOKENS) {
+        throw new ParsingException(
+            parser.getTokenLocation(),
+            "[{}] [{}] has more than [{}] terms; send the largest ones (only the top [top_k], at"
+                + " most the clause limit, are scored)",
+            NAME,
+            QUERY_TOKENS_FIELD.getPreferredName(),
+            MAX_QUERY_TOKENS);
+      }
     }
     return tokens;
   }

@@ -2,10 +2,10 @@ package dev.prosper.plugin.rest;
 
 import static org.opensearch.rest.RestRequest.Method.POST;
 
-import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.head.Mode;
 import dev.prosper.ingest.Texts;
 import dev.prosper.plugin.ProsperSettings;
+import dev.prosper.plugin.runtime.EncodeAction;
 import dev.prosper.plugin.runtime.ModelRuntime;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -13,12 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.opensearch.core.action.ActionListener;
-import org.opensearch.core.rest.RestStatus;
-import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.rest.BaseRestHandler;
-import org.opensearch.rest.BytesRestResponse;
 import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
 /**
@@ -67,19 +64,9 @@ public final class RestEncodeAction extends BaseRestHandler {
     String modeName = RestModelsAction.stringField(body, "mode");
     Mode mode = Mode.of(modeName == null ? "query" : modeName);
     Integer topK = topK(body.get("top_k"));
+    EncodeAction.Request encode = new EncodeAction.Request(modelId, texts, mode, topK);
     return channel ->
-        runtime
-            .get()
-            .encode(
-                modelId,
-                texts,
-                mode,
-                topK,
-                ActionListener.wrap(
-                    encoded ->
-                        channel.sendResponse(
-                            response(channel.newBuilder(), modelId, mode, texts, encoded)),
-                    e -> RestModelsAction.sendError(channel, e)));
+        client.execute(EncodeAction.INSTANCE, encode, new RestToXContentListener<>(channel));
   }
 
   private static List<String> texts(Object value) {
@@ -118,36 +105,5 @@ public final class RestEncodeAction extends BaseRestHandler {
           "[top_k] must be an integer of at least 1, got [" + value + "]");
     }
     return k;
-  }
-
-  private static BytesRestResponse response(
-      XContentBuilder builder,
-      String modelId,
-      Mode mode,
-      List<String> texts,
-      List<SparseVector> encoded)
-      throws IOException {
-    builder.startObject();
-    builder.field("model_id", modelId);
-    builder.field("mode", mode.id());
-    builder.startArray("results");
-    for (int i = 0; i < texts.size(); i++) {
-      SparseVector text = encoded.get(i);
-      builder.startObject();
-      builder.field("text", texts.get(i));
-      builder.startArray("terms");
-      for (SparseVector.Term term : text.terms()) {
-        builder.startObject();
-        builder.field("term", term.term());
-        builder.field("weight", term.weight());
-        builder.field("literal", term.literal());
-        builder.endObject();
-      }
-      builder.endArray();
-      builder.endObject();
-    }
-    builder.endArray();
-    builder.endObject();
-    return new BytesRestResponse(RestStatus.OK, builder);
   }
 }

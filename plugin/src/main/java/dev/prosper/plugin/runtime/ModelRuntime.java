@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,7 @@ import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
+import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.rest.RestStatus;
@@ -76,22 +78,42 @@ public final class ModelRuntime
       long cacheHits,
       long cacheMisses,
       long cacheEvictions,
-      long cacheEntries) {}
+      long cacheEntries,
+      long modelsInMemory) {}
 
   /** A cached query encoding: the weights' checksum keeps a re-registered model's apart. */
   private record QueryKey(String modelId, String sha256, String text, Integer topK) {}
 
+  /**
+   * What makes two registrations the same artefact on this node: its path and the checksums of its
+   * three files. Ids registered with the same artefact share one loaded model.
+   */
+  private record ArtefactKey(String path, String sha256, String tokenizerSha256, String manifest) {
+    static ArtefactKey of(ModelEntry entry) {
+      return new ArtefactKey(
+          entry.path(), entry.sha256(), entry.tokenizerSha256(), entry.manifestSha256());
+    }
+  }
+
   private static final class Loaded {
+    final ArtefactKey key;
     final String sha256;
     final ProsperModel model;
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     boolean closed;
 
-    Loaded(String sha256, ProsperModel model) {
-      this.sha256 = sha256;
+    /** Model ids using this load; guarded by {@link ModelRuntime#shared}. */
+    int users = 1;
+
+    Loaded(ArtefactKey key, ProsperModel model) {
+      this.key = key;
+      this.sha256 = key.sha256();
       this.model = model;
     }
   }
+
+  /** Guards {@link Loaded#users}: a load is shared, and freed when its last id lets it go. */
+  private final Object shared = new Object();
 
   private final ClusterService clusterService;
   private final ThreadPool threadPool;
@@ -99,6 +121,11 @@ public final class ModelRuntime
   private final Path djlCache;
   private final String deviceSetting;
   private final int threads;
+
+  /** Intra-op threads of document and {@code _encode} batches, and of one query text. */
+  private final int documentThreads;
+
+  private final int queryThreads;
   private volatile int batchSize;
   private final int maxTextChars;
 
@@ -135,6 +162,10 @@ public final class ModelRuntime
     this.djlCache = environment.dataFiles()[0].resolve("prosper-djl-cache");
     this.deviceSetting = ProsperSettings.DEVICE.get(settings);
     this.threads = ProsperSettings.THREADS.get(settings);
+    this.documentThreads =
+        threads > 0 ? threads : OpenSearchExecutors.allocatedProcessors(settings);
+    int query = ProsperSettings.QUERY_THREADS.get(settings);
+    this.queryThreads = query > 0 ? query : documentThreads;
     this.batchSize = ProsperSettings.BATCH_SIZE.get(settings);
     this.maxTextChars = ProsperSettings.MAX_TEXT_CHARS.get(settings);
     int cacheSize = ProsperSettings.QUERY_CACHE_SIZE.get(settings);
@@ -316,7 +347,13 @@ public final class ModelRuntime
           protected void doRun() {
             List<SparseVector> result;
             try {
-              result = encodeNow(entry, texts, mode, topK);
+              result =
+                  encodeNow(
+                      entry,
+                      texts,
+                      mode,
+                      topK,
+                      pool.equals(ProsperSettings.QUERY_POOL) ? queryThreads : documentThreads);
             } catch (Exception e) {
               errors.increment();
               once.onFailure(e);
@@ -345,15 +382,42 @@ public final class ModelRuntime
             once.onFailure(e);
           }
         };
-    try {
-      threadPool.executor(pool).execute(task);
-    } catch (OpenSearchRejectedExecutionException e) {
-      task.onRejection(e);
+    Runnable submit =
+        () -> {
+          try {
+            threadPool.executor(pool).execute(task);
+          } catch (OpenSearchRejectedExecutionException e) {
+            task.onRejection(e);
+          }
+        };
+    Loaded ready = loaded.get(entry.id());
+    if (ready != null && ready.sha256.equals(entry.sha256())) {
+      submit.run();
+      return;
     }
+    // Loading takes seconds: it runs on the generic pool, so that the encode and query pools'
+    // threads never wait for it (other models' encodings and loaded models' queries go on).
+    threadPool
+        .generic()
+        .execute(
+            new AbstractRunnable() {
+              @Override
+              protected void doRun() throws IOException {
+                load(entry);
+                submit.run();
+              }
+
+              @Override
+              public void onFailure(Exception e) {
+                errors.increment();
+                once.onFailure(e);
+              }
+            });
   }
 
   private List<SparseVector> encodeNow(
-      ModelEntry entry, List<String> input, Mode mode, Integer topK) throws IOException {
+      ModelEntry entry, List<String> input, Mode mode, Integer topK, int intraOpThreads)
+      throws IOException {
     Loaded model = load(entry);
     model.lock.readLock().lock();
     try {
@@ -363,6 +427,9 @@ public final class ModelRuntime
       int limit = mode == Mode.QUERY ? IndexSearcher.getMaxClauseCount() : Integer.MAX_VALUE;
       int k = model.model.head().servedTopK(mode, topK, limit);
       long start = System.nanoTime();
+      if (!device.isGpu()) {
+        Devices.intraOpThreads(intraOpThreads);
+      }
       List<SparseVector> result = model.model.encode(input, mode, k);
       nanos.add(System.nanoTime() - start);
       texts.add(input.size());
@@ -391,7 +458,7 @@ public final class ModelRuntime
       statuses.put(
           entry.id(), new ModelStatus(entry.id(), State.LOADING, entry.sha256(), null, null));
       try {
-        Loaded fresh = new Loaded(entry.sha256(), loadModel(entry));
+        Loaded fresh = shareOrLoad(entry);
         failures.remove(entry.id());
         loaded.put(entry.id(), fresh);
         // A delete (or a re-registration) applied while this load ran: the listener saw nothing
@@ -521,7 +588,29 @@ public final class ModelRuntime
     }
   }
 
+  /** Another id's load of the same artefact (one more user), else a new load of it. */
+  private Loaded shareOrLoad(ModelEntry entry) throws IOException {
+    ArtefactKey key = ArtefactKey.of(entry);
+    synchronized (shared) {
+      for (Loaded other : loaded.values()) {
+        if (other.key.equals(key) && other.users > 0) {
+          other.users++;
+          LOGGER.info(
+              "PROSPER model [{}] shares the loaded copy of artefact [{}]", entry.id(), key.path());
+          return other;
+        }
+      }
+    }
+    return new Loaded(key, loadModel(entry));
+  }
+
+  /** One id lets its load go; the last one frees it. */
   private void unload(Loaded model) {
+    synchronized (shared) {
+      if (--model.users > 0) {
+        return;
+      }
+    }
     threadPool.generic().execute(() -> free(model));
   }
 
@@ -592,13 +681,15 @@ public final class ModelRuntime
         cache.getHits(),
         cache.getMisses(),
         cache.getEvictions(),
-        queryCache == null ? 0 : queryCache.count());
+        queryCache == null ? 0 : queryCache.count(),
+        // Ids registered with the same artefact share one copy.
+        Set.copyOf(loaded.values()).size());
   }
 
   /** Frees every model, each under its write lock, so that no encoding uses one being freed. */
   @Override
   public void close() {
-    loaded.values().forEach(ModelRuntime::free);
+    Set.copyOf(loaded.values()).forEach(ModelRuntime::free);
     loaded.clear();
   }
 }

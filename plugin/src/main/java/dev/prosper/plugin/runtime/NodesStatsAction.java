@@ -82,6 +82,7 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
               in.readVLong(),
               in.readVLong(),
               in.readVLong(),
+              in.readVLong(),
               in.readVLong());
       models =
           in.readMap(
@@ -107,6 +108,7 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
       out.writeVLong(counters.cacheMisses());
       out.writeVLong(counters.cacheEvictions());
       out.writeVLong(counters.cacheEntries());
+      out.writeVLong(counters.modelsInMemory());
       out.writeMap(
           models,
           StreamOutput::writeString,
@@ -141,6 +143,7 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
       builder.field(
           "models_loaded",
           models.values().stream().filter(s -> s.state() == ModelRuntime.State.LOADED).count());
+      builder.field("models_in_memory", counters.modelsInMemory());
       builder.field("requests", counters.requests());
       builder.field("texts_encoded", counters.textsEncoded());
       builder.field("encode_time_in_millis", counters.encodeNanos() / 1_000_000);

@@ -185,6 +185,11 @@ public class ProsperSparseQueryBuilderTests
         "doesn't support multiple fields");
     assertParseError(
         "{\"prosper_sparse\": {\"f\": 3}}", "expects an object of parameters for field [f]");
+    StringBuilder many = new StringBuilder("{\"prosper_sparse\": {\"f\": {\"query_tokens\": {");
+    for (int i = 0; i <= ProsperSparseQueryParser.MAX_QUERY_TOKENS; i++) {
+      many.append(i == 0 ? "" : ",").append("\"t").append(i).append("\": 1");
+    }
+    assertParseError(many.append("}}}}").toString(), "[query_tokens] has more than [10000] terms");
   }
 
   public void testQueryTextRoundTripsThroughXContentAndTheWire() throws IOException {

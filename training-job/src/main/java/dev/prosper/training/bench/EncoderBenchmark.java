@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,6 +14,7 @@ import dev.prosper.encoder.backbone.Qwen2Config;
 import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.Devices;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import dev.prosper.training.data.SampleCatalogue;
@@ -20,8 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,6 +58,13 @@ public final class EncoderBenchmark implements Callable<Integer> {
   @Option(names = "--queries", description = "Single-query encodings for the latency figure.")
   int queries = 200;
 
+  @Option(
+      names = "--query-threads",
+      description =
+          "PyTorch intra-op threads for the single-query figures (the node's prosper.query.threads;"
+              + " 0: as many as the documents use).")
+  int queryThreads = 1;
+
   @Option(names = "--gemm-size", description = "Side of the square matrices of the GEMM probe.")
   int gemmSize = 2048;
 
@@ -80,6 +91,7 @@ public final class EncoderBenchmark implements Callable<Integer> {
     report.put("threads", Runtime.getRuntime().availableProcessors());
     ArrayNode rows = report.putArray("backbones");
     StringBuilder table = new StringBuilder();
+    StringBuilder breakdowns = new StringBuilder();
     table
         .append("| backbone | mean tokens/title | docs/s (batch ")
         .append(batchSize)
@@ -102,6 +114,8 @@ public final class EncoderBenchmark implements Callable<Integer> {
         double flops = flopsPerText(model, meanTokens);
         double limit = gemm / flops;
         model.setBatchSize(1);
+        int documentThreads = JniUtils.getNumThreads();
+        Devices.intraOpThreads(queryThreads);
         for (int i = 0; i < 20; i++) {
           model.encode(List.of(queryTexts.get(i % queryTexts.size())), Mode.QUERY);
         }
@@ -112,6 +126,8 @@ public final class EncoderBenchmark implements Callable<Integer> {
           latencies[i] = (System.nanoTime() - t) / 1e6;
         }
         Arrays.sort(latencies);
+        breakdowns.append(breakdown(model, backbone, queryTexts));
+        Devices.intraOpThreads(documentThreads);
         double p50 = percentile(latencies, 50);
         double p99 = percentile(latencies, 99);
         double rss = peakRssMiB();
@@ -141,12 +157,54 @@ public final class EncoderBenchmark implements Callable<Integer> {
       }
     }
     System.out.print(table);
+    System.out.print(breakdowns);
     if (json != null) {
       Files.createDirectories(json.toAbsolutePath().getParent());
       mapper.writeValue(json.toFile(), report);
       System.out.println("wrote " + json);
     }
     return 0;
+  }
+
+  /**
+   * Where one query's encoding time goes: the queries encoded one at a time again, each stage of
+   * {@link ProsperModel#encode} timed ({@link ProsperModel.Stages}), as a Markdown table of the
+   * mean per query and the share of the total.
+   */
+  static String breakdown(ProsperModel model, String backbone, List<String> queries) {
+    Map<String, Long> nanos = new LinkedHashMap<>();
+    model.setStages((stage, took) -> nanos.merge(stage, took, Long::sum));
+    long start = System.nanoTime();
+    for (String query : queries) {
+      model.encode(List.of(query), Mode.QUERY);
+    }
+    double total = System.nanoTime() - start;
+    model.setStages(null);
+    StringBuilder table =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%nOne query's encoding, %s (mean of %d queries, %.2f ms each):%n%n"
+                    + "| stage | mean ms | share |%n|---|---:|---:|%n",
+                backbone,
+                queries.size(),
+                total / queries.size() / 1e6));
+    long staged = 0;
+    for (Map.Entry<String, Long> stage : nanos.entrySet()) {
+      staged += stage.getValue();
+      table.append(row(stage.getKey(), stage.getValue(), queries.size(), total));
+    }
+    table.append(row("(between stages)", (long) total - staged, queries.size(), total));
+    return table.toString();
+  }
+
+  private static String row(String stage, long nanos, int queries, double total) {
+    return String.format(
+        Locale.ROOT,
+        "| %s | %.3f | %.0f %% |%n",
+        stage,
+        nanos / 1e6 / queries,
+        100 * nanos / total);
   }
 
   /**

@@ -2,7 +2,9 @@ package dev.prosper.training.bench;
 
 import dev.prosper.training.data.Dataset;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,26 +55,42 @@ public final class LoadProductsCommand implements Callable<Integer> {
       description = "Replicas of each shard (0 on one node; 1 on a cluster with two data nodes).")
   int replicas = 0;
 
+  @Option(
+      names = "--limit",
+      description = "Index only the first N products of the dataset (0: all of them).")
+  int limit = 0;
+
   @Override
   public Integer call() throws Exception {
     Dataset dataset = Dataset.read(data, "train");
-    if (clients < 1 || shards < 1 || replicas < 0) {
+    if (clients < 1 || shards < 1 || replicas < 0 || limit < 0) {
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--clients and --shards must be at least 1, --replicas at least 0");
+          spec.commandLine(),
+          "--clients and --shards must be at least 1, --replicas and --limit at least 0");
+    }
+    Map<String, String> products = dataset.products();
+    if (limit > 0 && limit < products.size()) {
+      products = new LinkedHashMap<>();
+      for (Map.Entry<String, String> product : dataset.products().entrySet()) {
+        if (products.size() == limit) {
+          break;
+        }
+        products.put(product.getKey(), product.getValue());
+      }
     }
     NodeClient client = new NodeClient(node.url);
     client.createProductIndex(index, pipeline, node.modelId, batchSize, shards, replicas);
     long start = System.nanoTime();
-    long failures = client.bulkIndex(index, dataset.products(), bulkSize, clients);
+    long failures = client.bulkIndex(index, products, bulkSize, clients);
     double seconds = (System.nanoTime() - start) / 1e9;
     System.err.printf(
         Locale.ROOT,
         "indexed %d products into [%s] through pipeline [%s] in %.0f s (%.0f docs/s), %d failed%n",
-        dataset.products().size() - failures,
+        products.size() - failures,
         index,
         pipeline,
         seconds,
-        (dataset.products().size() - failures) / seconds,
+        (products.size() - failures) / seconds,
         failures);
     return failures == 0 ? 0 : 1;
   }

@@ -18,7 +18,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 usage() { echo "usage: $0 <artefact-dir> <dataset-dir> <work-dir> [<nodes> [<docs>]]" >&2; exit 2; }
 [[ $# -ge 3 && $# -le 5 ]] || usage
-ARTEFACT=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd)
+ARTEFACT=$(cd "$1" && pwd)
+DATA=$(cd "$2" && pwd)
 mkdir -p "$3" && WORK=$(cd "$3" && pwd)
 NODES=${4:-3} DOCS=${5:-5000}
 [[ $NODES =~ ^[2-9]$ ]] || { echo "<nodes> must be 2-9, got [$NODES]" >&2; exit 2; }
@@ -34,16 +35,26 @@ export PROSPER_NODE_HEAP=${PROSPER_NODE_HEAP:-1g}
 CLUSTER_SCRIPT="$ROOT/scripts/opensearch-cluster.sh"
 JOB=("$JAVA_HOME/bin/java" -Xmx2g -Dai.djl.offline=true -jar "$JAR")
 MODEL=bench
+# Whatever happens, no node of this benchmark is left running.
+stop_all() {
+  for dir in "$WORK"/nodes-*; do
+    [[ -d "$dir/node-1" ]] && bash "$CLUSTER_SCRIPT" stop "$dir" >/dev/null 2>&1
+  done
+  return 0
+}
+trap stop_all EXIT
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-json() { curl -fsS -H 'Content-Type: application/json' "$@"; }
+json() { curl -fsS --max-time 60 -H 'Content-Type: application/json' "$@"; }
 
 # Polls until a query_text search through every URL given returns at least one hit.
 first_search_everywhere() {
   local url body='{"size":1,"query":{"prosper_sparse":{"title_sparse":{"query_text":"cordless drill","model_id":"'$MODEL'"}}}}'
   for url in "$@"; do
-    for _ in $(seq 1 600); do
-      if json "$url/products/_search" -d "$body" 2>/dev/null | grep -q '"hits":\[{'; then continue 2; fi
+    local deadline=$((SECONDS + 120))
+    while ((SECONDS < deadline)); do
+      if curl -fsS --max-time 5 -H 'Content-Type: application/json' "$url/products/_search" \
+        -d "$body" 2>/dev/null | grep -q '"hits":\[{'; then continue 2; fi
       sleep 0.2
     done
     echo "no query_text search succeeded through $url within 2 minutes" >&2

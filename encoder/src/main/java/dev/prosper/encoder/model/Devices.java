@@ -3,6 +3,7 @@ package dev.prosper.encoder.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Device selection: {@code cpu}, {@code gpu} (the first CUDA device; fails when the loaded libtorch
@@ -38,6 +39,9 @@ public final class Devices {
     };
   }
 
+  /** PyTorch's own intra-op thread count as the engine started (0: not seen yet). */
+  private static final AtomicInteger ENGINE_THREADS = new AtomicInteger();
+
   /**
    * Sets PyTorch's intra-op threads (CPU) for the operations the calling thread runs next; OpenMP
    * keeps the count per thread, so a query thread and a document thread can differ. One short query
@@ -45,11 +49,16 @@ public final class Devices {
    * operations would otherwise wait at a barrier for a thread without a core; batches of documents
    * gain from more.
    *
-   * @param threads at least 1; 0 or less leaves the count as it is
+   * @param threads the count; 0 or less: the engine's own (its default, or {@code
+   *     ai.djl.pytorch.num_threads}), as it was before any thread set one
    */
   public static void intraOpThreads(int threads) {
-    if (threads > 0 && JniUtils.getNumThreads() != threads) {
-      JniUtils.setNumThreads(threads);
+    int current = JniUtils.getNumThreads();
+    // The first call in the process sees the engine's count: nothing has set one yet.
+    ENGINE_THREADS.compareAndSet(0, current);
+    int wanted = threads > 0 ? threads : ENGINE_THREADS.get();
+    if (current != wanted) {
+      JniUtils.setNumThreads(wanted);
     }
   }
 

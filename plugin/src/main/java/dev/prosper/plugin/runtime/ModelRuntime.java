@@ -23,8 +23,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.logging.log4j.LogManager;
@@ -40,7 +42,6 @@ import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
-import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.rest.RestStatus;
@@ -115,6 +116,20 @@ public final class ModelRuntime
   /** Guards {@link Loaded#users}: a load is shared, and freed when its last id lets it go. */
   private final Object shared = new Object();
 
+  /** One lock per artefact, held while it is looked up among the loaded copies and loaded. */
+  private final Map<ArtefactKey, Object> artefactLocks = new ConcurrentHashMap<>();
+
+  /**
+   * Loads in progress, by model id and weights' checksum: one generic thread runs each load, and
+   * every encoding that needs it waits on this future, not on a thread.
+   */
+  private final Map<String, CompletableFuture<Void>> pendingLoads = new ConcurrentHashMap<>();
+
+  /** Encodings waiting for a load, bounded like the encode queue: beyond it they get 429. */
+  private final AtomicInteger waitingForLoad = new AtomicInteger();
+
+  static final int MAX_WAITING_FOR_LOAD = 1000;
+
   private final ClusterService clusterService;
   private final ThreadPool threadPool;
   private final ModelFiles files;
@@ -162,8 +177,8 @@ public final class ModelRuntime
     this.djlCache = environment.dataFiles()[0].resolve("prosper-djl-cache");
     this.deviceSetting = ProsperSettings.DEVICE.get(settings);
     this.threads = ProsperSettings.THREADS.get(settings);
-    this.documentThreads =
-        threads > 0 ? threads : OpenSearchExecutors.allocatedProcessors(settings);
+    // 0: the engine's own count (ai.djl.pytorch.num_threads when set, else PyTorch's default).
+    this.documentThreads = threads;
     int query = ProsperSettings.QUERY_THREADS.get(settings);
     this.queryThreads = query > 0 ? query : documentThreads;
     this.batchSize = ProsperSettings.BATCH_SIZE.get(settings);
@@ -397,22 +412,52 @@ public final class ModelRuntime
     }
     // Loading takes seconds: it runs on the generic pool, so that the encode and query pools'
     // threads never wait for it (other models' encodings and loaded models' queries go on).
-    threadPool
-        .generic()
-        .execute(
-            new AbstractRunnable() {
-              @Override
-              protected void doRun() throws IOException {
-                load(entry);
+    if (waitingForLoad.incrementAndGet() > MAX_WAITING_FOR_LOAD) {
+      waitingForLoad.decrementAndGet();
+      task.onRejection(new OpenSearchRejectedExecutionException("too many waiting for a load"));
+      return;
+    }
+    loading(entry)
+        .whenComplete(
+            (done, e) -> {
+              waitingForLoad.decrementAndGet();
+              if (e == null) {
                 submit.run();
-              }
-
-              @Override
-              public void onFailure(Exception e) {
+              } else {
                 errors.increment();
-                once.onFailure(e);
+                once.onFailure(
+                    e instanceof Exception exception ? exception : new RuntimeException(e));
               }
             });
+  }
+
+  /** The load of this entry in progress, or a new one started on the generic pool. */
+  private CompletableFuture<Void> loading(ModelEntry entry) {
+    String key = entry.id() + "@" + entry.sha256();
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    CompletableFuture<Void> running = pendingLoads.putIfAbsent(key, future);
+    if (running != null) {
+      return running;
+    }
+    try {
+      threadPool
+          .generic()
+          .execute(
+              () -> {
+                try {
+                  load(entry);
+                  future.complete(null);
+                } catch (Exception e) {
+                  future.completeExceptionally(e);
+                } finally {
+                  pendingLoads.remove(key, future);
+                }
+              });
+    } catch (RuntimeException e) {
+      pendingLoads.remove(key, future);
+      future.completeExceptionally(e);
+    }
+    return future;
   }
 
   private List<SparseVector> encodeNow(
@@ -457,42 +502,55 @@ public final class ModelRuntime
       }
       statuses.put(
           entry.id(), new ModelStatus(entry.id(), State.LOADING, entry.sha256(), null, null));
-      try {
-        Loaded fresh = shareOrLoad(entry);
-        failures.remove(entry.id());
-        loaded.put(entry.id(), fresh);
-        // A delete (or a re-registration) applied while this load ran: the listener saw nothing
-        // loaded yet, so this load undoes itself rather than keep a model nobody can delete.
-        ModelEntry now = ModelsMetadata.of(clusterService.state()).models().get(entry.id());
-        if (now == null || !now.sha256().equals(entry.sha256())) {
-          loaded.remove(entry.id(), fresh);
-          statuses.remove(entry.id());
-          unload(fresh);
-          throw new ResourceNotFoundException(
-              "model [{}] was deleted or re-registered while it loaded", entry.id());
+      ArtefactKey key = ArtefactKey.of(entry);
+      Loaded fresh;
+      Loaded previous;
+      // One lock per artefact: two ids of the same artefact loading at once share one copy.
+      synchronized (artefactLocks.computeIfAbsent(key, k -> new Object())) {
+        try {
+          fresh = shareOrLoad(entry, key);
+        } catch (IOException | RuntimeException e) {
+          recordFailure(entry, e);
+          throw e;
         }
-        statuses.put(
-            entry.id(),
-            new ModelStatus(entry.id(), State.LOADED, entry.sha256(), device.toString(), null));
-        if (current != null) {
-          unload(current);
-        }
-        return fresh;
-      } catch (IOException | RuntimeException e) {
-        if (e instanceof OpenSearchStatusException status
-            && (status.status() == RestStatus.SERVICE_UNAVAILABLE
-                || status.status() == RestStatus.CONFLICT)) {
-          failures.put(
-              entry.id(),
-              new Failure(entry.sha256(), status.getMessage(), status.status(), System.nanoTime()));
-        }
-        statuses.put(
-            entry.id(),
-            new ModelStatus(
-                entry.id(), State.FAILED, entry.sha256(), null, files.hidePaths(e.getMessage())));
-        throw e;
+        previous = loaded.put(entry.id(), fresh);
       }
+      failures.remove(entry.id());
+      // Whoever takes a copy out of the map lets it go, exactly once (here or clusterChanged).
+      if (previous != null && previous != fresh) {
+        unload(previous);
+      }
+      // A delete (or a re-registration) applied while this load ran: the listener saw nothing
+      // loaded yet, so this load undoes itself rather than keep a model nobody can delete.
+      ModelEntry now = ModelsMetadata.of(clusterService.state()).models().get(entry.id());
+      if (now == null || !now.sha256().equals(entry.sha256())) {
+        if (loaded.remove(entry.id(), fresh)) {
+          unload(fresh);
+        }
+        statuses.remove(entry.id());
+        throw new ResourceNotFoundException(
+            "model [{}] was deleted or re-registered while it loaded", entry.id());
+      }
+      statuses.put(
+          entry.id(),
+          new ModelStatus(entry.id(), State.LOADED, entry.sha256(), device.toString(), null));
+      return fresh;
     }
+  }
+
+  /** A failed load: remembered when node-local (503, 409), and shown in the model's status. */
+  private void recordFailure(ModelEntry entry, Exception e) {
+    if (e instanceof OpenSearchStatusException status
+        && (status.status() == RestStatus.SERVICE_UNAVAILABLE
+            || status.status() == RestStatus.CONFLICT)) {
+      failures.put(
+          entry.id(),
+          new Failure(entry.sha256(), status.getMessage(), status.status(), System.nanoTime()));
+    }
+    statuses.put(
+        entry.id(),
+        new ModelStatus(
+            entry.id(), State.FAILED, entry.sha256(), null, files.hidePaths(e.getMessage())));
   }
 
   /**
@@ -588,9 +646,11 @@ public final class ModelRuntime
     }
   }
 
-  /** Another id's load of the same artefact (one more user), else a new load of it. */
-  private Loaded shareOrLoad(ModelEntry entry) throws IOException {
-    ArtefactKey key = ArtefactKey.of(entry);
+  /**
+   * Another id's load of the same artefact (one more user), else a new load of it; called under the
+   * artefact's lock.
+   */
+  private Loaded shareOrLoad(ModelEntry entry, ArtefactKey key) throws IOException {
     synchronized (shared) {
       for (Loaded other : loaded.values()) {
         if (other.key.equals(key) && other.users > 0) {

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -114,20 +113,22 @@ public final class EncoderBenchmark implements Callable<Integer> {
         double flops = flopsPerText(model, meanTokens);
         double limit = gemm / flops;
         model.setBatchSize(1);
-        int documentThreads = JniUtils.getNumThreads();
-        Devices.intraOpThreads(queryThreads);
-        for (int i = 0; i < 20; i++) {
-          model.encode(List.of(queryTexts.get(i % queryTexts.size())), Mode.QUERY);
-        }
         double[] latencies = new double[queryTexts.size()];
-        for (int i = 0; i < queryTexts.size(); i++) {
-          long t = System.nanoTime();
-          model.encode(List.of(queryTexts.get(i)), Mode.QUERY);
-          latencies[i] = (System.nanoTime() - t) / 1e6;
+        Devices.intraOpThreads(queryThreads);
+        try {
+          for (int i = 0; i < 20; i++) {
+            model.encode(List.of(queryTexts.get(i % queryTexts.size())), Mode.QUERY);
+          }
+          for (int i = 0; i < queryTexts.size(); i++) {
+            long t = System.nanoTime();
+            model.encode(List.of(queryTexts.get(i)), Mode.QUERY);
+            latencies[i] = (System.nanoTime() - t) / 1e6;
+          }
+          breakdowns.append(breakdown(model, backbone, queryTexts));
+        } finally {
+          Devices.intraOpThreads(0);
         }
         Arrays.sort(latencies);
-        breakdowns.append(breakdown(model, backbone, queryTexts));
-        Devices.intraOpThreads(documentThreads);
         double p50 = percentile(latencies, 50);
         double p99 = percentile(latencies, 99);
         double rss = peakRssMiB();

@@ -1,6 +1,7 @@
 package dev.prosper.ingest;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -177,6 +178,23 @@ public final class ProsperProcessor extends AbstractBatchingProcessor {
   @Override
   public IngestDocument execute(IngestDocument document) {
     throw new UnsupportedOperationException("[" + TYPE + "] encodes asynchronously");
+  }
+
+  /**
+   * Hands the results back sorted by slot: sub-batches finish in any order, and OpenSearch 3.4
+   * rebuilds the bulk response assuming failures arrive in slot order (else a failure is reported
+   * on another document's item). Each wrapper is updated in place and returned exactly once.
+   */
+  @Override
+  public void batchExecute(
+      List<IngestDocumentWrapper> documents, Consumer<List<IngestDocumentWrapper>> handler) {
+    super.batchExecute(
+        documents,
+        results -> {
+          List<IngestDocumentWrapper> ordered = new ArrayList<>(results);
+          ordered.sort(Comparator.comparingInt(IngestDocumentWrapper::getSlot));
+          handler.accept(ordered);
+        });
   }
 
   @Override

@@ -53,8 +53,10 @@ first_search_everywhere() {
   for url in "$@"; do
     local deadline=$((SECONDS + 120))
     while ((SECONDS < deadline)); do
-      if curl -fsS --max-time 5 -H 'Content-Type: application/json' "$url/products/_search" \
-        -d "$body" 2>/dev/null | grep -q '"hits":\[{'; then continue 2; fi
+      # The later --max-time wins: each attempt gives up after 5 s.
+      if json --max-time 5 "$url/products/_search" -d "$body" 2>/dev/null | grep -q '"hits":\[{'; then
+        continue 2
+      fi
       sleep 0.2
     done
     echo "no query_text search succeeded through $url within 2 minutes" >&2

@@ -98,7 +98,6 @@ public final class ModelRuntime
 
   private static final class Loaded {
     final ArtefactKey key;
-    final String sha256;
     final ProsperModel model;
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     boolean closed;
@@ -108,7 +107,6 @@ public final class ModelRuntime
 
     Loaded(ArtefactKey key, ProsperModel model) {
       this.key = key;
-      this.sha256 = key.sha256();
       this.model = model;
     }
   }
@@ -135,10 +133,12 @@ public final class ModelRuntime
   private final ModelFiles files;
   private final Path djlCache;
   private final String deviceSetting;
-  private final int threads;
 
-  /** Intra-op threads of document and {@code _encode} batches, and of one query text. */
-  private final int documentThreads;
+  /**
+   * Intra-op threads of document and {@code _encode} batches (0: the engine's own count, {@code
+   * ai.djl.pytorch.num_threads} when set, else PyTorch's default) and of one query text.
+   */
+  private final int threads;
 
   private final int queryThreads;
   private volatile int batchSize;
@@ -177,10 +177,8 @@ public final class ModelRuntime
     this.djlCache = environment.dataFiles()[0].resolve("prosper-djl-cache");
     this.deviceSetting = ProsperSettings.DEVICE.get(settings);
     this.threads = ProsperSettings.THREADS.get(settings);
-    // 0: the engine's own count (ai.djl.pytorch.num_threads when set, else PyTorch's default).
-    this.documentThreads = threads;
     int query = ProsperSettings.QUERY_THREADS.get(settings);
-    this.queryThreads = query > 0 ? query : documentThreads;
+    this.queryThreads = query > 0 ? query : threads;
     this.batchSize = ProsperSettings.BATCH_SIZE.get(settings);
     this.maxTextChars = ProsperSettings.MAX_TEXT_CHARS.get(settings);
     int cacheSize = ProsperSettings.QUERY_CACHE_SIZE.get(settings);
@@ -356,19 +354,14 @@ public final class ModelRuntime
       ActionListener<List<SparseVector>> listener) {
     ActionListener<List<SparseVector>> once = ActionListener.notifyOnce(listener);
     requests.increment();
+    int intraOpThreads = pool.equals(ProsperSettings.QUERY_POOL) ? queryThreads : threads;
     AbstractRunnable task =
         new AbstractRunnable() {
           @Override
           protected void doRun() {
             List<SparseVector> result;
             try {
-              result =
-                  encodeNow(
-                      entry,
-                      texts,
-                      mode,
-                      topK,
-                      pool.equals(ProsperSettings.QUERY_POOL) ? queryThreads : documentThreads);
+              result = encodeNow(entry, texts, mode, topK, intraOpThreads);
             } catch (Exception e) {
               errors.increment();
               once.onFailure(e);
@@ -405,8 +398,7 @@ public final class ModelRuntime
             task.onRejection(e);
           }
         };
-    Loaded ready = loaded.get(entry.id());
-    if (ready != null && ready.sha256.equals(entry.sha256())) {
+    if (loadedCopy(entry) != null) {
       submit.run();
       return;
     }
@@ -484,14 +476,20 @@ public final class ModelRuntime
     }
   }
 
+  /** This id's loaded copy when it holds the registered weights, else {@code null}. */
+  private Loaded loadedCopy(ModelEntry entry) {
+    Loaded copy = loaded.get(entry.id());
+    return copy != null && copy.key.sha256().equals(entry.sha256()) ? copy : null;
+  }
+
   private Loaded load(ModelEntry entry) throws IOException {
-    Loaded current = loaded.get(entry.id());
-    if (current != null && current.sha256.equals(entry.sha256())) {
+    Loaded current = loadedCopy(entry);
+    if (current != null) {
       return current;
     }
     synchronized (loadLocks.computeIfAbsent(entry.id(), id -> new Object())) {
-      current = loaded.get(entry.id());
-      if (current != null && current.sha256.equals(entry.sha256())) {
+      current = loadedCopy(entry);
+      if (current != null) {
         return current;
       }
       Failure failure = failures.get(entry.id());

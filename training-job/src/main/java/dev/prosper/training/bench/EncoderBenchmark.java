@@ -114,20 +114,24 @@ public final class EncoderBenchmark implements Callable<Integer> {
         double limit = gemm / flops;
         model.setBatchSize(1);
         double[] latencies = new double[queryTexts.size()];
+        Map<String, Long> stages = new LinkedHashMap<>();
         Devices.intraOpThreads(queryThreads);
         try {
           for (int i = 0; i < 20; i++) {
             model.encode(List.of(queryTexts.get(i % queryTexts.size())), Mode.QUERY);
           }
+          // The measured encodings also time their stages, for the breakdown.
+          model.setStages((stage, took) -> stages.merge(stage, took, Long::sum));
           for (int i = 0; i < queryTexts.size(); i++) {
             long t = System.nanoTime();
             model.encode(List.of(queryTexts.get(i)), Mode.QUERY);
             latencies[i] = (System.nanoTime() - t) / 1e6;
           }
-          breakdowns.append(breakdown(model, backbone, queryTexts));
         } finally {
+          model.setStages(null);
           Devices.intraOpThreads(0);
         }
+        breakdowns.append(breakdown(backbone, stages, latencies));
         Arrays.sort(latencies);
         double p50 = percentile(latencies, 50);
         double p99 = percentile(latencies, 99);
@@ -168,19 +172,15 @@ public final class EncoderBenchmark implements Callable<Integer> {
   }
 
   /**
-   * Where one query's encoding time goes: the queries encoded one at a time again, each stage of
-   * {@link ProsperModel#encode} timed ({@link ProsperModel.Stages}), as a Markdown table of the
-   * mean per query and the share of the total.
+   * Where one query's encoding time goes: each stage of {@link ProsperModel#encode} ({@link
+   * ProsperModel.Stages}) summed over the measured queries, as a Markdown table of the mean per
+   * query and the share of their whole time.
+   *
+   * @param latencies each query's time in ms
    */
-  static String breakdown(ProsperModel model, String backbone, List<String> queries) {
-    Map<String, Long> nanos = new LinkedHashMap<>();
-    model.setStages((stage, took) -> nanos.merge(stage, took, Long::sum));
-    long start = System.nanoTime();
-    for (String query : queries) {
-      model.encode(List.of(query), Mode.QUERY);
-    }
-    double total = System.nanoTime() - start;
-    model.setStages(null);
+  static String breakdown(String backbone, Map<String, Long> nanos, double[] latencies) {
+    int queries = latencies.length;
+    double total = Arrays.stream(latencies).sum() * 1e6;
     StringBuilder table =
         new StringBuilder(
             String.format(
@@ -188,14 +188,14 @@ public final class EncoderBenchmark implements Callable<Integer> {
                 "%nOne query's encoding, %s (mean of %d queries, %.2f ms each):%n%n"
                     + "| stage | mean ms | share |%n|---|---:|---:|%n",
                 backbone,
-                queries.size(),
-                total / queries.size() / 1e6));
+                queries,
+                total / queries / 1e6));
     long staged = 0;
     for (Map.Entry<String, Long> stage : nanos.entrySet()) {
       staged += stage.getValue();
-      table.append(row(stage.getKey(), stage.getValue(), queries.size(), total));
+      table.append(row(stage.getKey(), stage.getValue(), queries, total));
     }
-    table.append(row("(between stages)", (long) total - staged, queries.size(), total));
+    table.append(row("(between stages)", (long) total - staged, queries, total));
     return table.toString();
   }
 

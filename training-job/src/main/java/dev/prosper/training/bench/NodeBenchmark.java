@@ -377,7 +377,8 @@ public final class NodeBenchmark implements Callable<Integer> {
     latencies.put(text, new ArrayList<>());
     latencies.put(tokens, new ArrayList<>());
     latencies.put(bm25, new ArrayList<>());
-    long[] encodedBefore = encodeTotals();
+    String[] encoded = {"/encode_time_in_millis", "/texts_encoded"};
+    long[] encodedBefore = statsTotals(encoded);
     try (ProgressBar bar = Progress.bar("latency", first.size(), System.err)) {
       for (int q : first) {
         latencies.get(text).add(timed(search, prosperBody(texts.get(q))));
@@ -386,7 +387,7 @@ public final class NodeBenchmark implements Callable<Integer> {
         bar.step();
       }
     }
-    long[] encodedAfter = encodeTotals();
+    long[] encodedAfter = statsTotals(encoded);
     nodeQueryEncodeMs =
         (encodedAfter[0] - encodedBefore[0])
             / (double) Math.max(1, encodedAfter[1] - encodedBefore[1]);
@@ -404,7 +405,7 @@ public final class NodeBenchmark implements Callable<Integer> {
       List<Integer> draws = zipf(texts.size(), zipfQueries, 11);
       List<Double> warmText = new ArrayList<>();
       List<Double> mixTokens = new ArrayList<>();
-      long hitsBefore = cacheHits();
+      long hitsBefore = statsTotals("/query_cache/hits")[0];
       // One unmeasured pass warms the cache, as a running shop's would be; then a new draw.
       for (int q : zipf(texts.size(), zipfQueries, 7)) {
         call("POST", search, prosperBody(texts.get(q)));
@@ -421,7 +422,7 @@ public final class NodeBenchmark implements Callable<Integer> {
           "Zipf mix: %d queries over %d distinct texts; query cache hits during both passes: %d%n",
           draws.size(),
           new java.util.HashSet<>(draws).size(),
-          cacheHits() - hitsBefore);
+          statsTotals("/query_cache/hits")[0] - hitsBefore);
       latencies.put("prosper_sparse query_text (Zipf mix, cache warm)", warmText);
       latencies.put("prosper_sparse query_tokens (Zipf mix)", mixTokens);
     }
@@ -435,23 +436,18 @@ public final class NodeBenchmark implements Callable<Integer> {
   /** Mean time the node spent encoding one distinct query text (its stats), for the report. */
   private double nodeQueryEncodeMs = Double.NaN;
 
-  /** Encode time (ms) and texts encoded, summed over nodes, from {@code _plugins/prosper/stats}. */
-  private long[] encodeTotals() throws IOException {
-    long[] totals = new long[2];
+  /**
+   * Counters of {@code _plugins/prosper/stats}, each summed over nodes, one per JSON pointer into a
+   * node's stats ({@code /texts_encoded}, {@code /query_cache/hits}).
+   */
+  private long[] statsTotals(String... pointers) throws IOException {
+    long[] totals = new long[pointers.length];
     for (JsonNode node : call("GET", "/_plugins/prosper/stats", null).path("nodes")) {
-      totals[0] += node.path("encode_time_in_millis").asLong();
-      totals[1] += node.path("texts_encoded").asLong();
+      for (int i = 0; i < pointers.length; i++) {
+        totals[i] += node.at(pointers[i]).asLong();
+      }
     }
     return totals;
-  }
-
-  /** The node's query-cache hits, summed over nodes. */
-  private long cacheHits() throws IOException {
-    long hits = 0;
-    for (JsonNode node : call("GET", "/_plugins/prosper/stats", null).path("nodes")) {
-      hits += node.path("query_cache").path("hits").asLong();
-    }
-    return hits;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.prosper.plugin;
 
+import dev.prosper.encoder.model.Precision;
 import java.util.List;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
@@ -63,6 +64,19 @@ public final class ProsperSettings {
       Setting.intSetting("prosper.query.threads", 1, 0, 1024, Property.NodeScope);
 
   /**
+   * Precision of the two vocabulary projections when a query text is encoded: {@code float16}
+   * (half-size copies, half the bytes read per query, which is most of a query's cost on a CPU) or
+   * {@code float32} (the weights as trained). Documents are always float32. Applies when a model
+   * loads; a change needs a node restart.
+   */
+  public static final Setting<String> QUERY_PRECISION =
+      Setting.simpleString(
+          "prosper.query.precision",
+          Precision.FLOAT16.id(),
+          value -> Precision.of("prosper.query.precision", value),
+          Property.NodeScope);
+
+  /**
    * Most characters of one text (a document field, an {@code _encode} text, a query text) before it
    * is tokenized; a longer text is refused with 400 instead of holding the encode thread. The model
    * reads only the first {@code max_length} tokens of what is left.
@@ -81,6 +95,7 @@ public final class ProsperSettings {
         BATCH_SIZE,
         THREADS,
         QUERY_THREADS,
+        QUERY_PRECISION,
         QUERY_CACHE_SIZE,
         QUERY_CACHE_EXPIRE,
         MAX_TEXT_CHARS);

@@ -8,6 +8,7 @@ import dev.prosper.encoder.artefact.Artefact;
 import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.Precision;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.training.data.Dataset;
 import dev.prosper.training.eval.Bm25Retriever;
@@ -95,6 +96,13 @@ public final class EvaluateCommand implements Callable<Integer> {
   String device = "auto";
 
   @Option(
+      names = "--query-precision",
+      description =
+          "Precision of the queries' vocabulary projections: float16 as the plugin serves them"
+              + " (prosper.query.precision), or float32.")
+  String queryPrecision = "float16";
+
+  @Option(
       names = "--permutations",
       description =
           "Paired randomisation test of every row against the strongest lexical baseline in the"
@@ -152,6 +160,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         dataset.products().size(),
         dataset.description());
     Device dev = Devices.resolve(device);
+    Precision precision = Precision.of("--query-precision", queryPrecision);
     Map<String, Map<String, Double>> results = new LinkedHashMap<>();
     String backboneName = backbone;
     HeadConfig baselineHead = null;
@@ -165,6 +174,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         backboneName = manifest.training().path("options").path("backbone").asText(null);
       }
       try (ProsperModel loaded = opened.model()) {
+        loaded.setQueryPrecision(precision);
         SparseRetriever retriever =
             sparse(model.getKey(), loaded, dataset, texts, judgements, results);
         if (hybrid && model.getKey().equals(models.keySet().iterator().next())) {

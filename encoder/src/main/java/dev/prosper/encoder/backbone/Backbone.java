@@ -1,6 +1,7 @@
 package dev.prosper.encoder.backbone;
 
 import ai.djl.ndarray.NDArray;
+import dev.prosper.encoder.ops.Ops;
 import dev.prosper.encoder.weights.Parameters;
 import java.util.Map;
 
@@ -28,6 +29,35 @@ public sealed interface Backbone permits BertBackbone, Qwen2Backbone {
    */
   NDArray hiddenStates(Parameters parameters, NDArray ids, NDArray mask);
 
+  /**
+   * The last layer's hidden state at each sequence's last real position, what last pooling (the
+   * paper's eqs. 6, 7) reads: {@code [batch, hidden]}. The same values as {@link #hiddenStates} at
+   * that position (up to float rounding); a backbone may skip work for the other positions.
+   */
+  default NDArray lastHiddenState(Parameters parameters, NDArray ids, NDArray mask) {
+    return Ops.lastPosition(hiddenStates(parameters, ids, mask), mask);
+  }
+
+  /**
+   * The LM head up to its vocabulary projection ({@code [..., hidden]}, e.g. BERT's MLM transform);
+   * {@link #logits} is this followed by the projection.
+   */
+  default NDArray vocabularyInput(Parameters parameters, NDArray hidden) {
+    return hidden;
+  }
+
+  /** The name of the LM head's {@code [vocab, hidden]} projection weight. */
+  String vocabularyWeight();
+
+  /** The name of the LM head's {@code [vocab]} bias, or null when it has none. */
+  String vocabularyBias();
+
   /** LM-head logits over the vocabulary: {@code [..., hidden]} to {@code [..., vocab]}. */
-  NDArray logits(Parameters parameters, NDArray hidden);
+  default NDArray logits(Parameters parameters, NDArray hidden) {
+    String bias = vocabularyBias();
+    return Ops.linear(
+        vocabularyInput(parameters, hidden),
+        parameters.get(vocabularyWeight()),
+        bias == null ? null : parameters.get(bias));
+  }
 }

@@ -76,6 +76,31 @@ public final class BertBackbone implements Backbone {
 
   @Override
   public NDArray hiddenStates(Parameters p, NDArray ids, NDArray mask) {
+    NDArray x = embeddings(p, ids);
+    NDArray bias = Ops.paddingBias(mask);
+    for (int l = 0; l < config.layers(); l++) {
+      x = layer(p, x, x, l, bias);
+    }
+    return x;
+  }
+
+  /**
+   * Only the last real position goes through the last layer: its keys and values come from every
+   * position, but no other position's query, output projection or feed-forward block is computed.
+   */
+  @Override
+  public NDArray lastHiddenState(Parameters p, NDArray ids, NDArray mask) {
+    NDArray x = embeddings(p, ids);
+    NDArray bias = Ops.paddingBias(mask);
+    for (int l = 0; l < config.layers() - 1; l++) {
+      x = layer(p, x, x, l, bias);
+    }
+    NDArray last = Ops.lastPosition(x, mask).expandDims(1);
+    return layer(p, last, x, config.layers() - 1, bias).squeeze(1);
+  }
+
+  /** Word, position and token-type embeddings with their LayerNorm: {@code [batch, length, h]}. */
+  private NDArray embeddings(Parameters p, NDArray ids) {
     NDManager manager = ids.getManager();
     long length = ids.getShape().get(1);
     if (length > config.maxPositions()) {
@@ -91,22 +116,29 @@ public final class BertBackbone implements Backbone {
         embed(ids, p.get("embeddings.word_embeddings.weight"))
             .add(embed(positions, p.get("embeddings.position_embeddings.weight")))
             .add(embed(types, p.get("embeddings.token_type_embeddings.weight")));
-    x = norm(p, x, "embeddings.LayerNorm");
-    NDArray bias = Ops.paddingBias(mask);
-    for (int l = 0; l < config.layers(); l++) {
-      x = norm(p, x.add(attention(p, x, l, bias)), layer(l, "attention.output.LayerNorm"));
-      x = norm(p, x.add(mlp(p, x, l)), layer(l, "output.LayerNorm"));
-    }
-    return x;
+    return norm(p, x, "embeddings.LayerNorm");
+  }
+
+  /**
+   * Layer {@code l} (post-norm) for the positions of {@code x}, attending over {@code context} (the
+   * same positions, or all of them when {@code x} holds a subset).
+   */
+  private NDArray layer(Parameters p, NDArray x, NDArray context, int l, NDArray paddingBias) {
+    x =
+        norm(
+            p,
+            x.add(attention(p, x, context, l, paddingBias)),
+            layer(l, "attention.output.LayerNorm"));
+    return norm(p, x.add(mlp(p, x, l)), layer(l, "output.LayerNorm"));
   }
 
   /** Layer {@code l}'s bidirectional multi-head self-attention and its output projection. */
-  private NDArray attention(Parameters p, NDArray x, int l, NDArray paddingBias) {
+  private NDArray attention(Parameters p, NDArray x, NDArray context, int l, NDArray paddingBias) {
     NDArray q = Ops.splitHeads(dense(p, x, layer(l, LINEARS[0])), config.heads());
-    NDArray k = Ops.splitHeads(dense(p, x, layer(l, LINEARS[1])), config.heads());
-    NDArray v = Ops.splitHeads(dense(p, x, layer(l, LINEARS[2])), config.heads());
-    NDArray context = Ops.mergeHeads(Ops.attention(q, k, v, paddingBias));
-    return dense(p, context, layer(l, LINEARS[3]));
+    NDArray k = Ops.splitHeads(dense(p, context, layer(l, LINEARS[1])), config.heads());
+    NDArray v = Ops.splitHeads(dense(p, context, layer(l, LINEARS[2])), config.heads());
+    NDArray attended = Ops.mergeHeads(Ops.attention(q, k, v, paddingBias));
+    return dense(p, attended, layer(l, LINEARS[3]));
   }
 
   /** Layer {@code l}'s feed-forward block: GELU between the intermediate and output layers. */
@@ -116,13 +148,24 @@ public final class BertBackbone implements Backbone {
   }
 
   @Override
-  public NDArray logits(Parameters p, NDArray hidden) {
-    NDArray h = hidden;
-    if (config.mlmTransform()) {
-      h = Activation.gelu(dense(p, h, "cls.predictions.transform.dense"));
-      h = norm(p, h, "cls.predictions.transform.LayerNorm");
+  public NDArray vocabularyInput(Parameters p, NDArray hidden) {
+    if (!config.mlmTransform()) {
+      return hidden;
     }
-    return Ops.linear(h, p.get("embeddings.word_embeddings.weight"), p.get("cls.predictions.bias"));
+    return norm(
+        p,
+        Activation.gelu(dense(p, hidden, "cls.predictions.transform.dense")),
+        "cls.predictions.transform.LayerNorm");
+  }
+
+  @Override
+  public String vocabularyWeight() {
+    return "embeddings.word_embeddings.weight";
+  }
+
+  @Override
+  public String vocabularyBias() {
+    return "cls.predictions.bias";
   }
 
   private static NDArray embed(NDArray ids, NDArray table) {

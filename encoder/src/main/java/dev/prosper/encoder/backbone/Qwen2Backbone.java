@@ -110,9 +110,13 @@ public final class Qwen2Backbone implements Backbone {
   }
 
   @Override
-  public NDArray logits(Parameters p, NDArray hidden) {
-    String head = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-    return Ops.linear(hidden, p.get(head), null);
+  public String vocabularyWeight() {
+    return config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
+  }
+
+  @Override
+  public String vocabularyBias() {
+    return null;
   }
 
   private static NDArray proj(Parameters p, NDArray x, int l, String name, boolean bias) {

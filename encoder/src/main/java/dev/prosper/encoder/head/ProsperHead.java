@@ -3,7 +3,6 @@ package dev.prosper.encoder.head;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.prosper.encoder.head.HeadConfig.Lrn;
 import dev.prosper.encoder.head.HeadConfig.Normalization;
 import dev.prosper.encoder.ops.Ops;
@@ -33,12 +32,7 @@ public final class ProsperHead {
    * @param mask {@code [batch, length]}, 1 for real tokens, padding after them
    */
   public static NDArray last(NDArray states, NDArray mask) {
-    Shape shape = states.getShape();
-    NDArray lengths = mask.sum(new int[] {1}).sub(1).reshape(shape.get(0), 1);
-    NDArray select =
-        states.getManager().arange(0, (int) shape.get(1), 1, DataType.INT64).reshape(1, -1);
-    NDArray oneHot = select.eq(lengths).toType(DataType.FLOAT32, false).expandDims(2);
-    return states.mul(oneHot).sum(new int[] {1});
+    return Ops.lastPosition(states, mask);
   }
 
   /**

@@ -1,7 +1,10 @@
 package dev.prosper.encoder.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.backbone.Backbone;
@@ -49,6 +52,8 @@ public final class ProsperModel implements AutoCloseable {
   private final ProsperTokenizer tokenizer;
   private final Parameters parameters;
   private final float[] termMask;
+  private NDArray termMaskArray;
+  private volatile HalfProjections queryProjections;
   private volatile int batchSize = DEFAULT_BATCH_SIZE;
   private volatile Stages stages = Stages.NONE;
 
@@ -56,9 +61,9 @@ public final class ProsperModel implements AutoCloseable {
    * Receives how long each stage of {@link #encode} took, in order: {@code tokenize}, {@code
    * inputs} (ids and mask to native arrays), {@code backbone} (the transformer layers), {@code
    * vocabulary head} (logits, eq. 5, pooling, eqs. 6–7), {@code literal residual} (eqs. 8–9),
-   * {@code copy out} (the weights back to Java), {@code release arrays} (the batch's native arrays
-   * freed), {@code top-k terms} and {@code normalize}. Eager PyTorch on the CPU runs each operation
-   * before returning, so the times are the stages' own.
+   * {@code top-k terms} (the largest weights found on the device and copied back), {@code release
+   * arrays} (the batch's native arrays freed) and {@code normalize}. Eager PyTorch on the CPU runs
+   * each operation before returning, so the times are the stages' own.
    */
   @FunctionalInterface
   public interface Stages {
@@ -173,7 +178,64 @@ public final class ProsperModel implements AutoCloseable {
    * reached). The view shares them: close only the original model.
    */
   public ProsperModel withHead(HeadConfig otherHead) {
-    return new ProsperModel(config, otherHead, tokenizer, parameters);
+    ProsperModel view = new ProsperModel(config, otherHead, tokenizer, parameters);
+    view.queryProjections = queryProjections;
+    return view;
+  }
+
+  /**
+   * Float16 copies of the vocabulary projection (eq. 5's logits) and of the LRN's FC (eq. 8), with
+   * their float32 biases; queries multiply each row on its own by them.
+   */
+  private record HalfProjections(
+      NDArray vocabulary, NDArray vocabularyBias, NDArray lrn, NDArray lrnBias) {
+
+    /** {@code x · weightᵀ + bias} for each row of {@code [batch, hidden]}, in float16. */
+    static NDArray apply(NDArray x, NDArray weight, NDArray bias) {
+      NDList rows = new NDList();
+      for (long r = 0; r < x.getShape().get(0); r++) {
+        NDArray row = x.get(r).expandDims(0).toType(DataType.FLOAT16, false);
+        NDArray product = Ops.linear(row, weight, null).toType(DataType.FLOAT32, false);
+        rows.add(bias == null ? product : product.add(bias));
+      }
+      return rows.size() == 1 ? rows.singletonOrThrow() : NDArrays.concat(rows, 0);
+    }
+
+    void close() {
+      vocabulary.close();
+      lrn.close();
+    }
+  }
+
+  /**
+   * How queries use the two vocabulary projections (default {@link Precision#FLOAT32}). {@link
+   * Precision#FLOAT16} copies them now, as the weights are, into half-size arrays (about {@code 2 ×
+   * vocab × hidden × 2} bytes more); a query then reads half the bytes, which is most of its cost
+   * on a CPU. Only for last pooling (other heads keep float32). Set it again after the weights
+   * change (training never sets it). Documents are always float32.
+   */
+  public synchronized void setQueryPrecision(Precision precision) {
+    HalfProjections previous = queryProjections;
+    queryProjections = null;
+    if (previous != null) {
+      previous.close();
+    }
+    if (precision == Precision.FLOAT16 && head.pooling() == Pooling.LAST) {
+      NDArray lrnBias = head.lrn() == Lrn.NONE ? null : parameters.get(LRN_BIAS);
+      String bias = backbone.vocabularyBias();
+      queryProjections =
+          new HalfProjections(
+              parameters.get(backbone.vocabularyWeight()).toType(DataType.FLOAT16, true),
+              bias == null ? null : parameters.get(bias),
+              head.lrn() == Lrn.NONE
+                  ? null
+                  : parameters.get(LRN_WEIGHT).toType(DataType.FLOAT16, true),
+              lrnBias);
+    }
+  }
+
+  public Precision queryPrecision() {
+    return queryProjections == null ? Precision.FLOAT32 : Precision.FLOAT16;
   }
 
   public BackboneConfig config() {
@@ -256,33 +318,61 @@ public final class ProsperModel implements AutoCloseable {
    * the window. Differentiable; all arrays are attached to {@code manager}.
    */
   public Representation represent(NDManager manager, TokenBatch batch) {
+    return represent(manager, batch, null);
+  }
+
+  /**
+   * {@link #represent}, with the two vocabulary projections in float16 when {@code half} is set.
+   */
+  private Representation represent(NDManager manager, TokenBatch batch, HalfProjections half) {
     long time = System.nanoTime();
     NDArray[] in = inputs(manager, batch);
     NDArray mask = in[1];
     time = lap("inputs", time);
-    NDArray hidden = backbone.hiddenStates(parameters, in[0], mask);
+    NDArray lastHidden;
+    NDArray hidden = null;
+    if (head.pooling() == Pooling.LAST) {
+      lastHidden = backbone.lastHiddenState(parameters, in[0], mask);
+    } else {
+      hidden = backbone.hiddenStates(parameters, in[0], mask);
+      lastHidden = ProsperHead.last(hidden, mask);
+    }
     time = lap("backbone", time);
-    NDArray lastHidden = ProsperHead.last(hidden, mask);
-    NDArray terms = manager.create(termMask);
-    NDArray basic =
-        head.pooling() == Pooling.LAST
-            ? ProsperHead.saturate(backbone.logits(parameters, lastHidden))
-            : ProsperHead.maxPool(ProsperHead.saturate(backbone.logits(parameters, hidden)), mask);
+    NDArray terms = termMask();
+    NDArray basic;
+    if (hidden != null) {
+      basic = ProsperHead.maxPool(ProsperHead.saturate(backbone.logits(parameters, hidden)), mask);
+    } else if (half != null) {
+      NDArray input = backbone.vocabularyInput(parameters, lastHidden);
+      basic =
+          ProsperHead.saturate(
+              HalfProjections.apply(input, half.vocabulary(), half.vocabularyBias()));
+    } else {
+      basic = ProsperHead.saturate(backbone.logits(parameters, lastHidden));
+    }
     basic = basic.mul(terms);
     time = lap("vocabulary head", time);
     NDArray full = basic;
     if (head.lrn() != Lrn.NONE) {
+      NDArray saturated = ProsperHead.saturate(lastHidden);
       NDArray wPrime =
-          Ops.linear(
-              ProsperHead.saturate(lastHidden),
-              parameters.get(LRN_WEIGHT),
-              parameters.get(LRN_BIAS));
+          half != null
+              ? HalfProjections.apply(saturated, half.lrn(), half.lrnBias())
+              : Ops.linear(saturated, parameters.get(LRN_WEIGHT), parameters.get(LRN_BIAS));
       NDArray literal =
           manager.create(literalIndicator(batch), new Shape(batch.size(), config.vocabSize()));
       full = ProsperHead.lrn(basic, wPrime, literal, head.lrn()).mul(terms);
       lap("literal residual", time);
     }
     return new Representation(basic, full);
+  }
+
+  /** The term mask as a {@code [vocab]} array on the weights' manager, made once. */
+  private synchronized NDArray termMask() {
+    if (termMaskArray == null) {
+      termMaskArray = parameters.manager().create(termMask);
+    }
+    return termMaskArray;
   }
 
   /** Tokenizes with the model's tokenizer (truncating to max length). */
@@ -308,7 +398,7 @@ public final class ProsperModel implements AutoCloseable {
    * @throws IllegalArgumentException if a text is null or topK < 1
    */
   public List<SparseVector> encode(List<String> texts, Mode mode, int topK) {
-    List<SparseVector> raw = encodeUnnormalized(texts, topK);
+    List<SparseVector> raw = encodeUnnormalized(texts, mode, topK);
     long time = System.nanoTime();
     List<SparseVector> served = new ArrayList<>(raw.size());
     for (SparseVector vector : raw) {
@@ -319,18 +409,20 @@ public final class ProsperModel implements AutoCloseable {
   }
 
   /**
-   * The terms of {@link #encode(List, Mode, int)} before normalisation (queries and documents are
-   * encoded alike: the {@code topK} largest weights W of eq. 9). Texts are encoded in batches;
-   * longer ones than the max length are truncated. The same text gives the same terms alone or in
-   * any batch (up to float rounding in the last bits).
+   * The terms of {@link #encode(List, Mode, int)} before normalisation: the {@code topK} largest
+   * weights W of eq. 9 (queries and documents alike, except that queries use the {@link
+   * #setQueryPrecision query precision}). Texts are encoded in batches; longer ones than the max
+   * length are truncated. The same text gives the same terms alone or in any batch (up to float
+   * rounding in the last bits).
    *
    * @throws IllegalArgumentException if a text is null or topK < 1
    */
-  public List<SparseVector> encodeUnnormalized(List<String> texts, int topK) {
+  public List<SparseVector> encodeUnnormalized(List<String> texts, Mode mode, int topK) {
     if (topK < 1) {
       throw new IllegalArgumentException("[top_k] must be at least 1, got " + topK);
     }
     int k = topK;
+    HalfProjections half = mode == Mode.QUERY ? queryProjections : null;
     // Texts of similar length share a batch so that little compute goes to padding.
     long time = System.nanoTime();
     TokenBatch all = tokenize(texts);
@@ -347,39 +439,83 @@ public final class ProsperModel implements AutoCloseable {
         rows[i] = order[start + i];
       }
       TokenBatch batch = all.select(rows);
-      float[] weights;
+      SparseVector[] vectors;
       try (NDManager manager = parameters.manager().newSubManager()) {
-        NDArray full = represent(manager, batch).full();
+        NDArray full = represent(manager, batch, half).full();
         time = System.nanoTime();
-        weights = full.toFloatArray();
-        time = lap("copy out", time);
+        vectors = candidates(full, batch, k);
+        time = lap("top-k terms", time);
       }
-      time = lap("release arrays", time);
+      lap("release arrays", time);
       for (int r = 0; r < rows.length; r++) {
-        encoded[rows[r]] = terms(weights, r, batch, k);
+        encoded[rows[r]] = vectors[r];
       }
-      lap("top-k terms", time);
     }
     return List.of(encoded);
+  }
+
+  /** Candidates beyond {@code k} that {@link #candidates} copies, to see where ties end. */
+  private static final int TIE_MARGIN = 8;
+
+  /**
+   * Each row's served terms, from its {@code k + TIE_MARGIN} largest weights computed on the
+   * device: only they are copied back. When the weight at the margin still equals the k-th one
+   * (ties beyond it) or a weight is not finite, the row's whole vector is copied instead, so the
+   * result is always that of {@link #terms}.
+   */
+  private SparseVector[] candidates(NDArray full, TokenBatch batch, int k) {
+    int rows = batch.size();
+    int vocab = config.vocabSize();
+    int m = Math.min(vocab, k + TIE_MARGIN);
+    NDList top = full.topK(m, -1, true, true);
+    float[] values = top.get(0).toFloatArray();
+    long[] indices = top.get(1).toLongArray();
+    SparseVector[] vectors = new SparseVector[rows];
+    for (int r = 0; r < rows; r++) {
+      boolean finite = true;
+      for (int i = r * m; i < (r + 1) * m; i++) {
+        finite &= Float.isFinite(values[i]);
+      }
+      float kth = values[r * m + Math.min(k, m) - 1];
+      boolean complete = m == vocab || values[(r + 1) * m - 1] < kth || kth <= 0f;
+      if (finite && complete) {
+        int[] ids = new int[m];
+        for (int i = 0; i < m; i++) {
+          ids[i] = (int) indices[r * m + i];
+        }
+        vectors[r] = terms(ids, Arrays.copyOfRange(values, r * m, (r + 1) * m), r, batch, k);
+      } else {
+        int[] ids = new int[vocab];
+        for (int id = 0; id < vocab; id++) {
+          ids[id] = id;
+        }
+        vectors[r] = terms(ids, full.get(r).toFloatArray(), r, batch, k);
+      }
+    }
+    return vectors;
   }
 
   /**
    * The {@code k} largest positive weights of one row with their literal flags (only the candidates
    * at or above the k-th weight become terms; {@link SparseVector#topK} breaks ties).
+   *
+   * @param candidateIds vocabulary ids, with their weights in {@code weights}: the whole row or its
+   *     largest entries (every entry at or above the k-th largest)
    */
-  private SparseVector terms(float[] weights, int row, TokenBatch batch, int k) {
-    int vocab = config.vocabSize();
+  private SparseVector terms(
+      int[] candidateIds, float[] weights, int row, TokenBatch batch, int k) {
     Set<Integer> literal = new HashSet<>();
     for (int t = 0; t < batch.ids()[row].length; t++) {
       if (batch.attentionMask()[row][t] == 1) {
         literal.add((int) batch.ids()[row][t]);
       }
     }
-    int[] ids = new int[vocab];
-    float[] kept = new float[vocab];
+    int[] ids = new int[candidateIds.length];
+    float[] kept = new float[candidateIds.length];
     int count = 0;
-    for (int id = 0; id < vocab; id++) {
-      float weight = weights[row * vocab + id];
+    for (int i = 0; i < candidateIds.length; i++) {
+      float weight = weights[i];
+      int id = candidateIds[i];
       if (weight > 0f && Float.isFinite(weight) && isTerm(id)) {
         ids[count] = id;
         kept[count++] = weight;

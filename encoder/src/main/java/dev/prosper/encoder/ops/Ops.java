@@ -49,6 +49,21 @@ public final class Ops {
         .reshape(shape.get(0), 1, 1, shape.get(1));
   }
 
+  /**
+   * The rows of {@code [batch, length, dim]} at each sequence's last non-padding position: {@code
+   * [batch, dim]}.
+   *
+   * @param mask {@code [batch, length]}, 1 for real tokens, padding after them
+   */
+  public static NDArray lastPosition(NDArray states, NDArray mask) {
+    Shape shape = states.getShape();
+    NDArray lengths = mask.sum(new int[] {1}).sub(1).reshape(shape.get(0), 1);
+    NDArray select =
+        states.getManager().arange(0, (int) shape.get(1), 1, DataType.INT64).reshape(1, -1);
+    NDArray oneHot = select.eq(lengths).toType(DataType.FLOAT32, false).expandDims(2);
+    return states.mul(oneHot).sum(new int[] {1});
+  }
+
   /** log(1 + relu(x)), the saturation of the paper's eq. 5. */
   public static NDArray saturate(NDArray x) {
     return x.maximum(Scalars.of(x, 0)).add(1f).log();

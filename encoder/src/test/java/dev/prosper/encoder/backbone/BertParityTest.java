@@ -65,6 +65,33 @@ class BertParityTest {
     }
   }
 
+  @Test
+  void lastHiddenStateIsTheFullPassAtEachTextsLastPosition() throws Exception {
+    List<String> texts =
+        List.of("9 ft. patio umbrella", "a", "DEWALT 20V MAX cordless drill/driver kit");
+    try (ProsperModel model = Backbones.load("minilm-l6", HeadConfig.DEFAULT, Device.cpu(), 7);
+        NDManager manager = model.parameters().manager().newSubManager()) {
+      TokenBatch batch = model.tokenize(texts);
+      NDArray[] in = ProsperModel.inputs(manager, batch);
+      float[] full = model.backbone().hiddenStates(model.parameters(), in[0], in[1]).toFloatArray();
+      float[] last =
+          model.backbone().lastHiddenState(model.parameters(), in[0], in[1]).toFloatArray();
+      int hidden = model.config().hiddenSize();
+      int length = batch.ids()[0].length;
+      assertEquals(texts.size() * hidden, last.length);
+      for (int r = 0; r < texts.size(); r++) {
+        int position = batch.length(r) - 1;
+        for (int h = 0; h < hidden; h++) {
+          assertEquals(
+              full[(r * length + position) * hidden + h],
+              last[r * hidden + h],
+              1e-5,
+              "text " + r + " dimension " + h);
+        }
+      }
+    }
+  }
+
   private Path onnxFile(String backbone) throws Exception {
     String resource = Backbones.PRETRAINED.get(backbone).onnxResource();
     Path file = directory.resolve(backbone + ".onnx");

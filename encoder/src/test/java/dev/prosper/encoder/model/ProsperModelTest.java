@@ -81,7 +81,10 @@ class ProsperModelTest {
   void encodeServesEachNormalisationItsOwnWay() {
     HeadConfig d = HeadConfig.DEFAULT;
     List<String> texts = List.of("9 ft. patio umbrella", "cordless drill 18v");
-    List<SparseVector> raw = model.encodeUnnormalized(texts, 16);
+    Map<Mode, List<SparseVector>> unnormalized = new java.util.EnumMap<>(Mode.class);
+    for (Mode mode : Mode.values()) {
+      unnormalized.put(mode, model.encodeUnnormalized(texts, mode, 16));
+    }
     for (HeadConfig.Normalization normalization : HeadConfig.Normalization.values()) {
       HeadConfig head =
           new HeadConfig(
@@ -98,6 +101,7 @@ class ProsperModelTest {
       ProsperModel view = model.withHead(head);
       for (Mode mode : Mode.values()) {
         List<SparseVector> served = view.encode(texts, mode);
+        List<SparseVector> raw = unnormalized.get(mode);
         for (int i = 0; i < texts.size(); i++) {
           SparseVector expected =
               switch (normalization) {
@@ -142,6 +146,68 @@ class ProsperModelTest {
               assertEquals(weight, actual.get(term), 1e-5 * Math.max(1, weight), term));
     } finally {
       model.setBatchSize(ProsperModel.DEFAULT_BATCH_SIZE);
+    }
+  }
+
+  @Test
+  void float16QueriesKeepTheFloat32TermsAndLeaveDocumentsAlone() {
+    List<String> texts =
+        List.of("stainless steel gas grill", "18v cordless drill", "white 2-pack led bulbs 60w");
+    List<SparseVector> queries = model.encode(texts, Mode.QUERY);
+    List<SparseVector> documents = model.encode(texts, Mode.DOCUMENT);
+    model.setQueryPrecision(Precision.FLOAT16);
+    try {
+      assertEquals(Precision.FLOAT16, model.queryPrecision());
+      List<SparseVector> half = model.encode(texts, Mode.QUERY);
+      List<SparseVector> halfDocuments = model.encode(texts, Mode.DOCUMENT);
+      for (int i = 0; i < texts.size(); i++) {
+        assertEquals(documents.get(i).weights(), halfDocuments.get(i).weights(), texts.get(i));
+        Map<String, Float> expected = queries.get(i).weights();
+        Map<String, Float> actual = half.get(i).weights();
+        // Float16 rounding may swap terms of nearly equal weight at the window's edge only.
+        Set<String> shared = new java.util.HashSet<>(expected.keySet());
+        shared.retainAll(actual.keySet());
+        assertTrue(shared.size() >= 0.9 * expected.size(), texts.get(i) + ": " + shared.size());
+        double dot = 0;
+        for (String term : shared) {
+          dot += expected.get(term) * actual.get(term);
+          assertEquals(expected.get(term), actual.get(term), 5e-3, texts.get(i) + " " + term);
+        }
+        assertTrue(dot > 0.999, texts.get(i) + ": cosine " + dot);
+        SparseVector alone = model.encode(List.of(texts.get(i)), Mode.QUERY).get(0);
+        assertEquals(actual, alone.weights(), "alone and in a batch: " + texts.get(i));
+      }
+    } finally {
+      model.setQueryPrecision(Precision.FLOAT32);
+    }
+    assertEquals(Precision.FLOAT32, model.queryPrecision());
+    assertEquals(queries.get(0).weights(), model.encode(texts, Mode.QUERY).get(0).weights());
+  }
+
+  @Test
+  void servedTermsAreTheLargestWeightsOfTheWholeRepresentation() {
+    List<String> texts = List.of("cordless drill 18v", "9 ft. patio umbrella with crank");
+    float[] full;
+    TokenBatch batch = model.tokenize(texts);
+    try (var manager = model.parameters().manager().newSubManager()) {
+      full = model.represent(manager, batch).full().toFloatArray();
+    }
+    int vocab = model.config().vocabSize();
+    for (int k : new int[] {1, 7, 64, 512, vocab}) {
+      List<SparseVector> served = model.encodeUnnormalized(texts, Mode.DOCUMENT, k);
+      for (int r = 0; r < texts.size(); r++) {
+        List<SparseVector.Term> all = new java.util.ArrayList<>();
+        for (int id = 0; id < vocab; id++) {
+          float weight = full[r * vocab + id];
+          if (weight > 0 && model.isTerm(id)) {
+            all.add(new SparseVector.Term(model.tokenizer().token(id), id, weight, false));
+          }
+        }
+        Map<String, Float> expected = SparseVector.ofTerms(all).topK(k).weights();
+        Map<String, Float> actual = served.get(r).weights();
+        assertEquals(expected.keySet(), actual.keySet(), "k " + k);
+        expected.forEach((term, weight) -> assertEquals(weight, actual.get(term), 1e-5f, term));
+      }
     }
   }
 

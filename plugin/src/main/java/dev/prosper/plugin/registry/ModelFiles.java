@@ -118,15 +118,19 @@ public final class ModelFiles {
    * Bytes outside the JVM heap that one forward pass of {@code batchSize} texts at the head's max
    * length needs (the widest per-position layers: a few hidden-size-wide arrays and the
    * feed-forward layer, about 16 times the hidden size, or the vocabulary projection when every
-   * position is pooled); the model needs this beside its float32 weights.
+   * position is pooled), plus the float16 copies of the two vocabulary projections that queries use
+   * under last pooling ({@code prosper.query.precision}, counted whatever it is set to); the model
+   * needs this beside its float32 weights.
    */
   private static long batchBytes(Artefact.Manifest manifest, int batchSize) {
     long positions = (long) batchSize * manifest.head().maxLength();
     long width = 16L * manifest.backbone().hiddenSize();
+    long vocabulary = manifest.backbone().vocabSize();
     if (manifest.head().pooling() != HeadConfig.Pooling.LAST) {
-      width = Math.max(width, 3L * manifest.backbone().vocabSize());
+      return positions * Math.max(width, 3L * vocabulary) * Float.BYTES;
     }
-    return positions * width * Float.BYTES;
+    long halfCopies = 2L * vocabulary * manifest.backbone().hiddenSize() * 2;
+    return positions * width * Float.BYTES + halfCopies;
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.prosper.encoder.artefact.Artefact;
 import dev.prosper.encoder.artefact.ArtefactException;
 import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.Precision;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.ingest.DocumentEncoder;
 import dev.prosper.ingest.Texts;
@@ -141,6 +142,7 @@ public final class ModelRuntime
   private final int threads;
 
   private final int queryThreads;
+  private final Precision queryPrecision;
   private volatile int batchSize;
   private final int maxTextChars;
 
@@ -179,6 +181,8 @@ public final class ModelRuntime
     this.threads = ProsperSettings.THREADS.get(settings);
     int query = ProsperSettings.QUERY_THREADS.get(settings);
     this.queryThreads = query > 0 ? query : threads;
+    this.queryPrecision =
+        Precision.of("prosper.query.precision", ProsperSettings.QUERY_PRECISION.get(settings));
     this.batchSize = ProsperSettings.BATCH_SIZE.get(settings);
     this.maxTextChars = ProsperSettings.MAX_TEXT_CHARS.get(settings);
     int cacheSize = ProsperSettings.QUERY_CACHE_SIZE.get(settings);
@@ -572,17 +576,20 @@ public final class ModelRuntime
                 if (device == null) {
                   device = Devices.resolve(deviceSetting);
                 }
-                return Artefact.open(
-                        path,
-                        device,
-                        manifest -> {
-                          checkCopy(entry, node, manifest);
-                          String memory = ModelFiles.memoryProblem(manifest, batchSize);
-                          if (memory != null) {
-                            throw unavailable(entry, node, memory);
-                          }
-                        })
-                    .model();
+                ProsperModel opened =
+                    Artefact.open(
+                            path,
+                            device,
+                            manifest -> {
+                              checkCopy(entry, node, manifest);
+                              String memory = ModelFiles.memoryProblem(manifest, batchSize);
+                              if (memory != null) {
+                                throw unavailable(entry, node, memory);
+                              }
+                            })
+                        .model();
+                opened.setQueryPrecision(queryPrecision);
+                return opened;
               });
     } catch (ArtefactException e) {
       throw unavailable(entry, node, files.hidePaths(e.getMessage()));

@@ -14,6 +14,7 @@ import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
+import dev.prosper.encoder.model.Precision;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import dev.prosper.training.data.SampleCatalogue;
@@ -64,6 +65,14 @@ public final class EncoderBenchmark implements Callable<Integer> {
               + " 0: as many as the documents use).")
   int queryThreads = 1;
 
+  @Option(
+      names = "--query-precisions",
+      split = ",",
+      description =
+          "Query precisions measured side by side (float32, float16: the vocabulary projections"
+              + " in half precision, the node's prosper.query.precision default).")
+  List<String> queryPrecisions = List.of("float32", "float16");
+
   @Option(names = "--gemm-size", description = "Side of the square matrices of the GEMM probe.")
   int gemmSize = 2048;
 
@@ -91,12 +100,18 @@ public final class EncoderBenchmark implements Callable<Integer> {
     ArrayNode rows = report.putArray("backbones");
     StringBuilder table = new StringBuilder();
     StringBuilder breakdowns = new StringBuilder();
+    List<Precision> precisions =
+        queryPrecisions.stream().map(p -> Precision.of("--query-precisions", p)).toList();
     table
         .append("| backbone | mean tokens/title | docs/s (batch ")
         .append(batchSize)
-        .append(
-            ") | GFLOP/doc | limit docs/s | fraction of limit | query p50 ms | query p99 ms | peak RSS MiB |\n");
-    table.append("|---|---|---|---|---|---|---|---|---|\n");
+        .append(") | GFLOP/doc | limit docs/s | fraction of limit |");
+    StringBuilder rule = new StringBuilder("|---|---|---|---|---|---|");
+    for (Precision precision : precisions) {
+      table.append(" query p50/p99 ms (").append(precision.id()).append(") |");
+      rule.append("---|");
+    }
+    table.append(" peak RSS MiB |\n").append(rule).append("---|\n");
     for (String backbone : backbones) {
       try (ProsperModel model = Backbones.load(backbone, HeadConfig.DEFAULT, Device.cpu(), 1)) {
         model.setBatchSize(batchSize);
@@ -113,51 +128,38 @@ public final class EncoderBenchmark implements Callable<Integer> {
         double flops = flopsPerText(model, meanTokens);
         double limit = gemm / flops;
         model.setBatchSize(1);
-        double[] latencies = new double[queryTexts.size()];
-        Map<String, Long> stages = new LinkedHashMap<>();
-        Devices.intraOpThreads(queryThreads);
-        try {
-          for (int i = 0; i < 20; i++) {
-            model.encode(List.of(queryTexts.get(i % queryTexts.size())), Mode.QUERY);
-          }
-          // The measured encodings also time their stages, for the breakdown.
-          model.setStages((stage, took) -> stages.merge(stage, took, Long::sum));
-          for (int i = 0; i < queryTexts.size(); i++) {
-            long t = System.nanoTime();
-            model.encode(List.of(queryTexts.get(i)), Mode.QUERY);
-            latencies[i] = (System.nanoTime() - t) / 1e6;
-          }
-        } finally {
-          model.setStages(null);
-          Devices.intraOpThreads(0);
-        }
-        breakdowns.append(breakdown(backbone, stages, latencies));
-        Arrays.sort(latencies);
-        double p50 = percentile(latencies, 50);
-        double p99 = percentile(latencies, 99);
-        double rss = peakRssMiB();
+        ObjectNode row = rows.addObject();
         table.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %.1f | %.1f | %.3f | %.1f | %.0f %% | %.1f | %.1f | %.0f |%n",
+                "| %s | %.1f | %.1f | %.3f | %.1f | %.0f %% |",
                 backbone,
                 meanTokens,
                 docsPerSecond,
                 flops / 1e9,
                 limit,
-                100 * docsPerSecond / limit,
-                p50,
-                p99,
-                rss));
-        ObjectNode row = rows.addObject();
+                100 * docsPerSecond / limit));
+        for (Precision precision : precisions) {
+          model.setQueryPrecision(precision);
+          Map<String, Long> stages = new LinkedHashMap<>();
+          double[] latencies = queryLatencies(model, queryTexts, stages);
+          breakdowns.append(breakdown(backbone + ", " + precision.id(), stages, latencies));
+          Arrays.sort(latencies);
+          double p50 = percentile(latencies, 50);
+          double p99 = percentile(latencies, 99);
+          table.append(String.format(Locale.ROOT, " %.1f / %.1f |", p50, p99));
+          String suffix = precision == Precision.FLOAT32 ? "" : "_" + precision.id();
+          row.put("query_p50_ms" + suffix, p50);
+          row.put("query_p99_ms" + suffix, p99);
+        }
+        double rss = peakRssMiB();
+        table.append(String.format(Locale.ROOT, " %.0f |%n", rss));
         row.put("backbone", backbone);
         row.put("mean_tokens_per_title", meanTokens);
         row.put("documents_per_second", docsPerSecond);
         row.put("gflop_per_document", flops / 1e9);
         row.put("limit_documents_per_second", limit);
         row.put("fraction_of_limit", docsPerSecond / limit);
-        row.put("query_p50_ms", p50);
-        row.put("query_p99_ms", p99);
         row.put("peak_rss_mib", rss);
       }
     }
@@ -169,6 +171,32 @@ public final class EncoderBenchmark implements Callable<Integer> {
       System.out.println("wrote " + json);
     }
     return 0;
+  }
+
+  /**
+   * Each query encoded alone on {@code --query-threads} threads after 20 warm-up encodings: the ms
+   * of each, with the stage times summed into {@code stages}.
+   */
+  private double[] queryLatencies(
+      ProsperModel model, List<String> queryTexts, Map<String, Long> stages) {
+    double[] latencies = new double[queryTexts.size()];
+    Devices.intraOpThreads(queryThreads);
+    try {
+      for (int i = 0; i < 20; i++) {
+        model.encode(List.of(queryTexts.get(i % queryTexts.size())), Mode.QUERY);
+      }
+      // The measured encodings also time their stages, for the breakdown.
+      model.setStages((stage, took) -> stages.merge(stage, took, Long::sum));
+      for (int i = 0; i < queryTexts.size(); i++) {
+        long t = System.nanoTime();
+        model.encode(List.of(queryTexts.get(i)), Mode.QUERY);
+        latencies[i] = (System.nanoTime() - t) / 1e6;
+      }
+    } finally {
+      model.setStages(null);
+      Devices.intraOpThreads(0);
+    }
+    return latencies;
   }
 
   /**

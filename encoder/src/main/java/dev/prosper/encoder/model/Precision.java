@@ -1,0 +1,35 @@
+package dev.prosper.encoder.model;
+
+import java.util.Locale;
+
+/**
+ * The number format of the two vocabulary projections when a query is encoded ({@link
+ * ProsperModel#setQueryPrecision}): the logits of eq. 5 and the FC of eq. 8.
+ */
+public enum Precision {
+  /** The weights as trained. */
+  FLOAT32,
+  /**
+   * Half-size copies of the two projections, each query row multiplied on its own (a matrix-vector
+   * product that reads half the bytes; the rest of the model stays float32).
+   */
+  FLOAT16;
+
+  public String id() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * @param field the setting or option named in the error
+   * @throws IllegalArgumentException naming the allowed values
+   */
+  public static Precision of(String field, String value) {
+    for (Precision precision : values()) {
+      if (precision.id().equals(value)) {
+        return precision;
+      }
+    }
+    throw new IllegalArgumentException(
+        "[" + field + "] must be float32 or float16, got [" + value + "]");
+  }
+}

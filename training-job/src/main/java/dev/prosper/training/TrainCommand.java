@@ -149,6 +149,13 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--l1-d", description = "The same L1 term for the titles (0: none).")
   double l1D = 0;
 
+  @Option(
+      names = "--positives-per-query",
+      description =
+          "Training pairs per query and epoch, each with a different positive of grade >="
+              + " --min-grade (fewer when a query has fewer; 1: one positive drawn per epoch).")
+  int positivesPerQuery = 1;
+
   @Override
   public Integer call() throws Exception {
     TrainingOptions options =
@@ -183,7 +190,8 @@ public final class TrainCommand implements Callable<Integer> {
                 initialActiveTerms,
                 pseudoQueries,
                 l1Q,
-                l1D));
+                l1D,
+                positivesPerQuery));
     new Trainer(options, System.err).run();
     return 0;
   }

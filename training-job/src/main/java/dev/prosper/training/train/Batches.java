@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * The (query, positive product) pairs of one epoch, in batches with no product and no query text
  * twice (so no in-batch negative is a false negative of that kind). Each query gives one pair per
- * epoch with one of its positives drawn at random, and optionally hard negatives drawn from its
+ * epoch with one of its positives drawn at random (or up to {@code positivesPerQuery} pairs, each
+ * with a different positive, then all pairs shuffled), and optionally hard negatives drawn from its
  * mined pool; the order depends only on the seed and epoch.
  */
 public final class Batches {
@@ -63,43 +64,58 @@ public final class Batches {
       int epoch,
       Map<String, List<String>> negativePools,
       int negativesPerQuery) {
+    return epoch(
+        data, queryIds, minGrade, batchSize, seed, epoch, negativePools, negativesPerQuery, 1);
+  }
+
+  /**
+   * @param positivesPerQuery pairs per query and epoch, each with a different positive (fewer when
+   *     the query has fewer positives); with more than one, the pairs are shuffled so that a
+   *     query's pairs land in different batches (a batch never holds a query twice)
+   */
+  public static List<List<Pair>> epoch(
+      Dataset data,
+      List<String> queryIds,
+      double minGrade,
+      int batchSize,
+      long seed,
+      int epoch,
+      Map<String, List<String>> negativePools,
+      int negativesPerQuery,
+      int positivesPerQuery) {
+    if (positivesPerQuery < 1) {
+      throw new IllegalArgumentException(
+          "[--positives-per-query] must be at least 1, got " + positivesPerQuery);
+    }
     Random random = new Random(seed * 1_000_003L + epoch);
     List<String> order = new ArrayList<>(queryIds);
     Collections.shuffle(order, random);
-    Deque<Pair> pending = new ArrayDeque<>();
+    List<Pair> pairs = new ArrayList<>();
     for (String q : order) {
       List<String> positives = data.positives(q, minGrade);
       if (positives.isEmpty()) {
         continue;
       }
-      String p = positives.get(random.nextInt(positives.size()));
-      List<String> negatives = new ArrayList<>();
       Set<String> positiveTitles = new LinkedHashSet<>();
       for (String positive : positives) {
         positiveTitles.add(data.products().get(positive));
       }
-      List<String> pool = negativePools.getOrDefault(q, List.of());
-      if (negativesPerQuery > 0 && !pool.isEmpty()) {
-        List<String> drawn = new ArrayList<>(pool);
-        Collections.shuffle(drawn, random);
-        for (String id : drawn) {
-          String title = data.products().get(id);
-          if (negatives.size() < negativesPerQuery
-              && !positiveTitles.contains(title)
-              && !negatives.contains(title)) {
-            negatives.add(title);
-          }
-        }
+      List<String> drawnPositives;
+      if (positivesPerQuery == 1) {
+        drawnPositives = List.of(positives.get(random.nextInt(positives.size())));
+      } else {
+        List<String> shuffled = new ArrayList<>(positives);
+        Collections.shuffle(shuffled, random);
+        drawnPositives = shuffled.subList(0, Math.min(positivesPerQuery, shuffled.size()));
       }
-      pending.add(
-          new Pair(
-              q,
-              data.queries().get(q),
-              p,
-              data.products().get(p),
-              List.copyOf(negatives),
-              Set.copyOf(positiveTitles)));
+      for (String p : drawnPositives) {
+        pairs.add(pair(data, q, p, positiveTitles, negativePools, negativesPerQuery, random));
+      }
     }
+    if (positivesPerQuery > 1) {
+      Collections.shuffle(pairs, random);
+    }
+    Deque<Pair> pending = new ArrayDeque<>(pairs);
     List<List<Pair>> batches = new ArrayList<>();
     while (!pending.isEmpty()) {
       List<Pair> batch = new ArrayList<>(batchSize);
@@ -129,6 +145,37 @@ public final class Batches {
       batches.add(batch);
     }
     return batches;
+  }
+
+  private static Pair pair(
+      Dataset data,
+      String q,
+      String p,
+      Set<String> positiveTitles,
+      Map<String, List<String>> negativePools,
+      int negativesPerQuery,
+      Random random) {
+    List<String> negatives = new ArrayList<>();
+    List<String> pool = negativePools.getOrDefault(q, List.of());
+    if (negativesPerQuery > 0 && !pool.isEmpty()) {
+      List<String> drawn = new ArrayList<>(pool);
+      Collections.shuffle(drawn, random);
+      for (String id : drawn) {
+        String title = data.products().get(id);
+        if (negatives.size() < negativesPerQuery
+            && !positiveTitles.contains(title)
+            && !negatives.contains(title)) {
+          negatives.add(title);
+        }
+      }
+    }
+    return new Pair(
+        q,
+        data.queries().get(q),
+        p,
+        data.products().get(p),
+        List.copyOf(negatives),
+        Set.copyOf(positiveTitles));
   }
 
   /**

@@ -243,7 +243,16 @@ public final class Trainer {
     }
     int negatives = levers.hardNegatives();
     int stepsPerEpoch =
-        Batches.epoch(data, training, o.minGrade(), o.batchSize(), o.seed(), 0, pools, negatives)
+        Batches.epoch(
+                data,
+                training,
+                o.minGrade(),
+                o.batchSize(),
+                o.seed(),
+                0,
+                pools,
+                negatives,
+                levers.positivesPerQuery())
             .size();
     if (o.maxStepsPerEpoch() > 0) {
       stepsPerEpoch = Math.min(stepsPerEpoch, o.maxStepsPerEpoch());
@@ -288,7 +297,15 @@ public final class Trainer {
     for (int epoch = startEpoch; epoch < o.epochs(); epoch++) {
       List<List<Batches.Pair>> batches =
           Batches.epoch(
-              data, training, o.minGrade(), o.batchSize(), o.seed(), epoch, pools, negatives);
+              data,
+              training,
+              o.minGrade(),
+              o.batchSize(),
+              o.seed(),
+              epoch,
+              pools,
+              negatives,
+              levers.positivesPerQuery());
       batches = batches.subList(0, Math.min(batches.size(), stepsPerEpoch));
       long pairs = 0;
       int skipped = 0;
@@ -444,6 +461,7 @@ public final class Trainer {
     map.put("mlm_lr", o.levers().mlmLearningRate());
     map.put("initial_active_terms", o.levers().initialActiveTerms());
     map.put("pseudo_queries", o.levers().pseudoQueries());
+    map.put("positives_per_query", o.levers().positivesPerQuery());
     map.put("l1_q", o.levers().l1Query());
     map.put("l1_d", o.levers().l1Document());
     return map;

@@ -49,6 +49,8 @@ public record TrainingOptions(
    * @param l1Query weight of the mean L1 norm of the queries' basic representations, constant from
    *     the first step (0: none)
    * @param l1Document the same for the titles
+   * @param positivesPerQuery training pairs per logged query and epoch, each with a different
+   *     positive (1: one positive drawn per epoch)
    */
   public record Levers(
       int hardNegatives,
@@ -58,9 +60,32 @@ public record TrainingOptions(
       int initialActiveTerms,
       int pseudoQueries,
       double l1Query,
-      double l1Document) {
+      double l1Document,
+      int positivesPerQuery) {
 
-    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0);
+    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1);
+
+    /** The levers with one positive per query and epoch. */
+    public Levers(
+        int hardNegatives,
+        int hardNegativeDepth,
+        int mlmSteps,
+        double mlmLearningRate,
+        int initialActiveTerms,
+        int pseudoQueries,
+        double l1Query,
+        double l1Document) {
+      this(
+          hardNegatives,
+          hardNegativeDepth,
+          mlmSteps,
+          mlmLearningRate,
+          initialActiveTerms,
+          pseudoQueries,
+          l1Query,
+          l1Document,
+          1);
+    }
 
     public Levers {
       require(hardNegatives >= 0, "--hard-negatives", "must not be negative, got " + hardNegatives);
@@ -83,6 +108,10 @@ public record TrainingOptions(
           l1Document >= 0 && Double.isFinite(l1Document),
           "--l1-d",
           "must be a non-negative number, got " + l1Document);
+      require(
+          positivesPerQuery >= 1,
+          "--positives-per-query",
+          "must be at least 1, got " + positivesPerQuery);
     }
   }
 

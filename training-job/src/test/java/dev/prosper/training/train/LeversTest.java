@@ -201,6 +201,42 @@ class LeversTest {
   }
 
   @Test
+  void morePositivesPerQueryGiveEachQueryDistinctPositivesInDifferentBatches() {
+    Dataset data = SampleCatalogue.generate(300, 40, 5).toDataset();
+    List<String> queries = data.queriesWithPositives(1);
+    List<List<Batches.Pair>> one = Batches.epoch(data, queries, 1, 16, 2, 0, java.util.Map.of(), 0);
+    List<List<Batches.Pair>> three =
+        Batches.epoch(data, queries, 1, 16, 2, 0, java.util.Map.of(), 0, 3);
+    // One positive per query keeps the earlier draw exactly (same seed, same pairs).
+    assertEquals(one, Batches.epoch(data, queries, 1, 16, 2, 0, java.util.Map.of(), 0, 1));
+    assertEquals(three, Batches.epoch(data, queries, 1, 16, 2, 0, java.util.Map.of(), 0, 3));
+    int expected = 0;
+    for (String q : queries) {
+      expected += Math.min(3, data.positives(q, 1).size());
+    }
+    java.util.Map<String, Set<String>> seen = new java.util.HashMap<>();
+    int pairs = 0;
+    for (List<Batches.Pair> batch : three) {
+      Set<String> inBatch = new HashSet<>();
+      for (Batches.Pair pair : batch) {
+        assertTrue(inBatch.add(pair.queryId()), "query twice in one batch: " + pair.queryId());
+        assertTrue(data.positives(pair.queryId(), 1).contains(pair.productId()));
+        assertTrue(
+            seen.computeIfAbsent(pair.queryId(), k -> new HashSet<>()).add(pair.productId()),
+            "positive twice for one query: " + pair.queryId());
+        pairs++;
+      }
+    }
+    int onePairs = one.stream().mapToInt(List::size).sum();
+    assertTrue(expected > onePairs, "the sample data has queries with several positives");
+    // Every pair is batched except at most a tail that only one query's pairs are left for.
+    assertTrue(pairs > expected - 3 && pairs <= expected, pairs + " of " + expected);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Batches.epoch(data, queries, 1, 16, 2, 0, java.util.Map.of(), 0, 0));
+  }
+
+  @Test
   void leverOptionsAreValidated() {
     IllegalArgumentException e =
         assertThrows(
@@ -217,6 +253,11 @@ class LeversTest {
             IllegalArgumentException.class,
             () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, -0.1));
     assertEquals("[--l1-d] must be a non-negative number, got -0.1", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 0));
+    assertEquals("[--positives-per-query] must be at least 1, got 0", e.getMessage());
   }
 
   @Test

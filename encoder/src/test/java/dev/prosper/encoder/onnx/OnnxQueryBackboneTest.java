@@ -1,0 +1,49 @@
+package dev.prosper.encoder.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.prosper.encoder.backbone.BertConfig;
+import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.model.Backbones;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.tokenizer.TokenBatch;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The generated ONNX graph of the pretrained all-MiniLM-L6-v2 backbone against the DJL pass. */
+class OnnxQueryBackboneTest {
+
+  @Test
+  void lastHiddenStateMatchesTheDjlBackboneOnAPaddedBatch() throws Exception {
+    try (ProsperModel model = Backbones.load("minilm-l6", HeadConfig.DEFAULT, Device.cpu(), 3);
+        OnnxQueryBackbone onnx =
+            new OnnxQueryBackbone((BertConfig) model.config(), model.parameters(), 1)) {
+      TokenBatch batch =
+          model.tokenize(
+              List.of("cordless drill", "75 ft. expandable garden hose with nozzle", "sofa"));
+      float[] actual = onnx.lastHiddenState(batch);
+      float[] expected;
+      try (NDManager manager = model.parameters().manager().newSubManager()) {
+        NDArray[] in = ProsperModel.inputs(manager, batch);
+        expected =
+            model.backbone().lastHiddenState(model.parameters(), in[0], in[1]).toFloatArray();
+      }
+      assertEquals(expected.length, actual.length);
+      assertEquals(3 * model.config().hiddenSize(), actual.length);
+      double worst = 0;
+      for (int i = 0; i < expected.length; i++) {
+        worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+      }
+      assertEquals(0.0, worst, 1e-4, "largest difference from the DJL backbone");
+      // One text alone gives what it gave in the padded batch.
+      float[] alone = onnx.lastHiddenState(batch.select(new int[] {2}));
+      int h = model.config().hiddenSize();
+      for (int i = 0; i < h; i++) {
+        assertEquals(actual[2 * h + i], alone[i], 1e-4, "dimension " + i);
+      }
+    }
+  }
+}

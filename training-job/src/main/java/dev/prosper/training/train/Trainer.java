@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntFunction;
 import me.tongfei.progressbar.ProgressBar;
 
 /**
@@ -241,19 +242,20 @@ public final class Trainer {
           pools.size(),
           training.size());
     }
-    int negatives = levers.hardNegatives();
-    int stepsPerEpoch =
-        Batches.epoch(
+    Map<String, List<String>> negativePools = pools;
+    IntFunction<List<List<Batches.Pair>>> epochBatches =
+        epoch ->
+            Batches.epoch(
                 data,
                 training,
                 o.minGrade(),
                 o.batchSize(),
                 o.seed(),
-                0,
-                pools,
-                negatives,
-                levers.positivesPerQuery())
-            .size();
+                epoch,
+                negativePools,
+                levers.hardNegatives(),
+                levers.positivesPerQuery());
+    int stepsPerEpoch = epochBatches.apply(0).size();
     if (o.maxStepsPerEpoch() > 0) {
       stepsPerEpoch = Math.min(stepsPerEpoch, o.maxStepsPerEpoch());
     }
@@ -295,17 +297,7 @@ public final class Trainer {
     long step = optimizer.steps();
     int skippedInARow = 0;
     for (int epoch = startEpoch; epoch < o.epochs(); epoch++) {
-      List<List<Batches.Pair>> batches =
-          Batches.epoch(
-              data,
-              training,
-              o.minGrade(),
-              o.batchSize(),
-              o.seed(),
-              epoch,
-              pools,
-              negatives,
-              levers.positivesPerQuery());
+      List<List<Batches.Pair>> batches = epochBatches.apply(epoch);
       batches = batches.subList(0, Math.min(batches.size(), stepsPerEpoch));
       long pairs = 0;
       int skipped = 0;

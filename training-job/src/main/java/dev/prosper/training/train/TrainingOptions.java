@@ -65,28 +65,6 @@ public record TrainingOptions(
 
     public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1);
 
-    /** The levers with one positive per query and epoch. */
-    public Levers(
-        int hardNegatives,
-        int hardNegativeDepth,
-        int mlmSteps,
-        double mlmLearningRate,
-        int initialActiveTerms,
-        int pseudoQueries,
-        double l1Query,
-        double l1Document) {
-      this(
-          hardNegatives,
-          hardNegativeDepth,
-          mlmSteps,
-          mlmLearningRate,
-          initialActiveTerms,
-          pseudoQueries,
-          l1Query,
-          l1Document,
-          1);
-    }
-
     public Levers {
       require(hardNegatives >= 0, "--hard-negatives", "must not be negative, got " + hardNegatives);
       require(

@@ -1,7 +1,5 @@
 package dev.prosper.encoder.model;
 
-import java.util.Locale;
-
 /**
  * The number format of the two vocabulary projections when a query is encoded ({@link
  * ProsperModel#setQueryPrecision}): the logits of eq. 5 and the FC of eq. 8.
@@ -16,7 +14,7 @@ public enum Precision {
   FLOAT16;
 
   public String id() {
-    return name().toLowerCase(Locale.ROOT);
+    return Choices.id(this);
   }
 
   /**
@@ -24,12 +22,6 @@ public enum Precision {
    * @throws IllegalArgumentException naming the allowed values
    */
   public static Precision of(String field, String value) {
-    for (Precision precision : values()) {
-      if (precision.id().equals(value)) {
-        return precision;
-      }
-    }
-    throw new IllegalArgumentException(
-        "[" + field + "] must be float32 or float16, got [" + value + "]");
+    return Choices.of(values(), field, value);
   }
 }

@@ -9,11 +9,13 @@ import ai.djl.ndarray.types.Shape;
 import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.backbone.Backbone;
 import dev.prosper.encoder.backbone.BackboneConfig;
+import dev.prosper.encoder.backbone.BertConfig;
 import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.encoder.head.HeadConfig.Lrn;
 import dev.prosper.encoder.head.HeadConfig.Pooling;
 import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.head.ProsperHead;
+import dev.prosper.encoder.onnx.OnnxQueryBackbone;
 import dev.prosper.encoder.ops.Ops;
 import dev.prosper.encoder.tokenizer.ProsperTokenizer;
 import dev.prosper.encoder.tokenizer.TokenBatch;
@@ -54,6 +56,7 @@ public final class ProsperModel implements AutoCloseable {
   private final float[] termMask;
   private NDArray termMaskArray;
   private volatile HalfProjections queryProjections;
+  private volatile OnnxQueryBackbone queryBackbone;
   private volatile int batchSize = DEFAULT_BATCH_SIZE;
   private volatile Stages stages = Stages.NONE;
 
@@ -180,6 +183,7 @@ public final class ProsperModel implements AutoCloseable {
   public ProsperModel withHead(HeadConfig otherHead) {
     ProsperModel view = new ProsperModel(config, otherHead, tokenizer, parameters);
     view.queryProjections = queryProjections;
+    view.queryBackbone = queryBackbone;
     return view;
   }
 
@@ -234,6 +238,56 @@ public final class ProsperModel implements AutoCloseable {
     }
   }
 
+  /**
+   * What runs the backbone for queries (default {@link QueryRuntime#PYTORCH}). {@link
+   * QueryRuntime#ONNX} writes the backbone with the current weights as an ONNX graph and opens an
+   * ONNX Runtime session on it now (a second float32 copy of the backbone weights, {@link
+   * #queryRuntimeBytes}); it applies to BERT backbones with last pooling whose weights are on the
+   * CPU, and other models keep PyTorch ({@link #queryRuntime} says which runs). The vocabulary head
+   * and the literal residual stay in PyTorch. Set it again after the weights change (training never
+   * sets it).
+   *
+   * @param threads ONNX Runtime's intra-op threads for one query batch
+   * @throws IllegalStateException if ONNX Runtime cannot load
+   */
+  public synchronized void setQueryRuntime(QueryRuntime runtime, int threads) {
+    OnnxQueryBackbone previous = queryBackbone;
+    queryBackbone = null;
+    if (previous != null) {
+      previous.close();
+    }
+    if (runtime == QueryRuntime.ONNX
+        && onnxApplies(config, head)
+        && !parameters.manager().getDevice().isGpu()) {
+      queryBackbone = new OnnxQueryBackbone((BertConfig) config, parameters, threads);
+    }
+  }
+
+  /** Whether {@link QueryRuntime#ONNX} can run this backbone and head. */
+  public static boolean onnxApplies(BackboneConfig config, HeadConfig head) {
+    return config instanceof BertConfig && head.pooling() == Pooling.LAST;
+  }
+
+  public QueryRuntime queryRuntime() {
+    return queryBackbone == null ? QueryRuntime.PYTORCH : QueryRuntime.ONNX;
+  }
+
+  /**
+   * The bytes {@link QueryRuntime#ONNX} adds to a loaded model: the session's float32 copy of the
+   * backbone weights (0 where it does not apply).
+   */
+  public static long queryRuntimeBytes(
+      QueryRuntime runtime, BackboneConfig config, HeadConfig head) {
+    if (runtime != QueryRuntime.ONNX || !onnxApplies(config, head)) {
+      return 0;
+    }
+    long floats = 0;
+    for (long[] shape : config.backbone().parameterShapes().values()) {
+      floats += Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+    }
+    return floats * Float.BYTES;
+  }
+
   public Precision queryPrecision() {
     return queryProjections == null ? Precision.FLOAT32 : Precision.FLOAT16;
   }
@@ -280,16 +334,10 @@ public final class ProsperModel implements AutoCloseable {
 
   /** Token ids and attention mask of a batch as int64 arrays on {@code manager}. */
   public static NDArray[] inputs(NDManager manager, TokenBatch batch) {
-    int rows = batch.size();
-    int length = rows == 0 ? 0 : batch.ids()[0].length;
-    long[] ids = new long[rows * length];
-    long[] mask = new long[rows * length];
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(batch.ids()[r], 0, ids, r * length, length);
-      System.arraycopy(batch.attentionMask()[r], 0, mask, r * length, length);
-    }
-    Shape shape = new Shape(rows, length);
-    return new NDArray[] {manager.create(ids, shape), manager.create(mask, shape)};
+    Shape shape = new Shape(batch.size(), batch.paddedLength());
+    return new NDArray[] {
+      manager.create(batch.flatIds(), shape), manager.create(batch.flatAttentionMask(), shape)
+    };
   }
 
   /**
@@ -318,20 +366,25 @@ public final class ProsperModel implements AutoCloseable {
    * the window. Differentiable; all arrays are attached to {@code manager}.
    */
   public Representation represent(NDManager manager, TokenBatch batch) {
-    return represent(manager, batch, null);
+    return represent(manager, batch, null, null);
   }
 
   /**
-   * {@link #represent}, with the two vocabulary projections in float16 when {@code half} is set.
+   * {@link #represent}, with the two vocabulary projections in float16 when {@code half} is set and
+   * the backbone run by ONNX Runtime when {@code onnx} is (last pooling only; not differentiable).
    */
-  private Representation represent(NDManager manager, TokenBatch batch, HalfProjections half) {
+  private Representation represent(
+      NDManager manager, TokenBatch batch, HalfProjections half, OnnxQueryBackbone onnx) {
     long time = System.nanoTime();
     NDArray[] in = inputs(manager, batch);
     NDArray mask = in[1];
     time = lap("inputs", time);
     NDArray lastHidden;
     NDArray hidden = null;
-    if (head.pooling() == Pooling.LAST) {
+    if (onnx != null) {
+      lastHidden =
+          manager.create(onnx.lastHiddenState(batch), new Shape(batch.size(), config.hiddenSize()));
+    } else if (head.pooling() == Pooling.LAST) {
       lastHidden = backbone.lastHiddenState(parameters, in[0], mask);
     } else {
       hidden = backbone.hiddenStates(parameters, in[0], mask);
@@ -423,6 +476,7 @@ public final class ProsperModel implements AutoCloseable {
     }
     int k = topK;
     HalfProjections half = mode == Mode.QUERY ? queryProjections : null;
+    OnnxQueryBackbone onnx = mode == Mode.QUERY ? queryBackbone : null;
     // Texts of similar length share a batch so that little compute goes to padding.
     long time = System.nanoTime();
     TokenBatch all = tokenize(texts);
@@ -441,7 +495,7 @@ public final class ProsperModel implements AutoCloseable {
       TokenBatch batch = all.select(rows);
       SparseVector[] vectors;
       try (NDManager manager = parameters.manager().newSubManager()) {
-        NDArray full = represent(manager, batch, half).full();
+        NDArray full = represent(manager, batch, half, onnx).full();
         time = System.nanoTime();
         vectors = candidates(full, batch, k);
         time = lap("top-k terms", time);
@@ -540,6 +594,7 @@ public final class ProsperModel implements AutoCloseable {
 
   @Override
   public void close() {
+    setQueryRuntime(QueryRuntime.PYTORCH, 1);
     parameters.close();
     tokenizer.close();
   }

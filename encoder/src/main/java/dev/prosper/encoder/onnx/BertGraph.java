@@ -5,7 +5,10 @@ import dev.prosper.encoder.backbone.BertConfig;
 import dev.prosper.encoder.weights.Parameters;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A BERT backbone with a model's current weights as an ONNX model (opset 17): the same forward pass
@@ -18,6 +21,10 @@ import java.util.List;
  * {@code [batch]} int64, {@code row · length + last real position}. Output: {@value #OUTPUT} {@code
  * [batch, hidden]}, the last layer at the pooled position (the paper's last pooling, eqs. 6, 7,
  * reads it). As in {@link BertBackbone}, only that position goes through the last layer.
+ *
+ * <p>The model file holds the graph only: every initializer is declared external, and its data is a
+ * direct (off-heap) buffer ({@link Model#initializers}) that ONNX Runtime takes as it is ({@code
+ * SessionOptions.addExternalInitializers}), so the weights are never copied through the heap.
  */
 public final class BertGraph {
 
@@ -41,16 +48,35 @@ public final class BertGraph {
   private final BertConfig config;
   private final Parameters parameters;
   private final Protobuf graph = new Protobuf();
+
+  /** Initializers smaller than this are written into the graph (see {@link #tensor}). */
+  private static final int INLINE_BYTES = 256;
+
+  private final Map<String, Initializer> initializers = new LinkedHashMap<>();
   private int names;
+
+  /** An initializer's data (direct, native byte order) and ONNX element type and dimensions. */
+  public record Initializer(ByteBuffer data, int dataType, long[] dims) {
+    public boolean isFloat() {
+      return dataType == FLOAT;
+    }
+  }
+
+  /** The serialized ModelProto (graph only) and the data of its external initializers by name. */
+  public record Model(byte[] graph, Map<String, Initializer> initializers) {}
 
   private BertGraph(BertConfig config, Parameters parameters) {
     this.config = config;
     this.parameters = parameters;
   }
 
-  /** The serialized ModelProto. Reads every backbone weight once (about its size in bytes). */
-  public static byte[] lastHiddenState(BertConfig config, Parameters parameters) {
-    return new BertGraph(config, parameters).build();
+  /**
+   * The model. Copies every backbone weight once into direct memory (about their size in bytes
+   * outside the heap; the heap holds one weight at a time).
+   */
+  public static Model lastHiddenState(BertConfig config, Parameters parameters) {
+    BertGraph graph = new BertGraph(config, parameters);
+    return new Model(graph.build(), Map.copyOf(graph.initializers));
   }
 
   private byte[] build() {
@@ -219,16 +245,8 @@ public final class BertGraph {
 
   /** A float initializer of the given shape; returns its name. */
   private String initializer(String name, float[] values, long... dims) {
-    ByteBuffer raw =
-        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    raw.asFloatBuffer().put(values);
-    Protobuf tensor = new Protobuf();
-    for (long d : dims) {
-      tensor.varint(1, d);
-    }
-    tensor.varint(2, FLOAT).string(8, name).bytes(9, raw.array());
-    graph.message(5, tensor);
-    return name;
+    return tensor(
+        name, FLOAT, values.length * Float.BYTES, data -> data.asFloatBuffer().put(values), dims);
   }
 
   private String scalar(float value) {
@@ -237,16 +255,40 @@ public final class BertGraph {
 
   /** An int64 shape constant for Reshape. */
   private String shape(long... values) {
-    String name = "s" + names++;
-    ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    raw.asLongBuffer().put(values);
-    graph.message(
-        5,
-        new Protobuf()
-            .varint(1, values.length)
-            .varint(2, INT64)
-            .string(8, name)
-            .bytes(9, raw.array()));
+    return tensor(
+        "s" + names++,
+        INT64,
+        values.length * Long.BYTES,
+        data -> data.asLongBuffer().put(values),
+        values.length);
+  }
+
+  /**
+   * An initializer (TensorProto) of {@code bytes} bytes that {@code fill} writes; returns its name.
+   * Constants (shapes and scalars, under {@link #INLINE_BYTES}) are written into the graph
+   * (little-endian raw data), where shape inference reads them; weights are declared external and
+   * their data kept, in direct memory of the native byte order, in {@link #initializers}.
+   */
+  private String tensor(
+      String name, int dataType, int bytes, Consumer<ByteBuffer> fill, long... dims) {
+    Protobuf tensor = new Protobuf();
+    for (long d : dims) {
+      tensor.varint(1, d);
+    }
+    tensor.varint(2, dataType).string(8, name);
+    if (bytes < INLINE_BYTES) {
+      ByteBuffer raw = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      fill.accept(raw);
+      tensor.bytes(9, raw.array());
+    } else {
+      ByteBuffer data = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+      fill.accept(data);
+      // external_data {key: "location"} and data_location EXTERNAL; the session supplies the data.
+      Protobuf location = new Protobuf().string(1, "location").string(2, "prosper-memory");
+      tensor.message(13, location).varint(14, 1);
+      initializers.put(name, new Initializer(data, dataType, dims));
+    }
+    graph.message(5, tensor);
     return name;
   }
 

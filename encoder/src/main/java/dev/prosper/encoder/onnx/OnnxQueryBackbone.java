@@ -1,6 +1,7 @@
 package dev.prosper.encoder.onnx;
 
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -10,19 +11,23 @@ import dev.prosper.encoder.tokenizer.TokenBatch;
 import dev.prosper.encoder.weights.Parameters;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A BERT backbone's last hidden state at the pooled position ({@link BertGraph}) run by ONNX
  * Runtime on the CPU: one native call per batch instead of one per operation, which is most of what
- * a short query costs in eager PyTorch. The session holds its own float32 copy of the backbone
- * weights (about their size in bytes), taken when it is made; make a new one after the weights
- * change. Safe for concurrent use.
+ * a short query costs in eager PyTorch. The session reads its own float32 copy of the backbone
+ * weights, in direct memory outside the heap (about their size in bytes), taken when it is made;
+ * make a new one after the weights change. Safe for concurrent use.
  */
 public final class OnnxQueryBackbone implements AutoCloseable {
 
   private final OrtEnvironment environment;
   private final OrtSession session;
+  private final List<OnnxTensor> weights = new ArrayList<>();
   private final int hidden;
 
   /**
@@ -34,19 +39,33 @@ public final class OnnxQueryBackbone implements AutoCloseable {
       throw new IllegalArgumentException("[threads] must be at least 1, got " + threads);
     }
     this.hidden = config.hiddenSize();
-    byte[] model = BertGraph.lastHiddenState(config, parameters);
+    BertGraph.Model model = BertGraph.lastHiddenState(config, parameters);
+    environment = OrtEnvironment.getEnvironment();
     try {
-      environment = OrtEnvironment.getEnvironment();
+      Map<String, OnnxTensorLike> external = new HashMap<>();
+      for (Map.Entry<String, BertGraph.Initializer> entry : model.initializers().entrySet()) {
+        BertGraph.Initializer initializer = entry.getValue();
+        OnnxTensor tensor =
+            initializer.isFloat()
+                ? OnnxTensor.createTensor(
+                    environment, initializer.data().asFloatBuffer(), initializer.dims())
+                : OnnxTensor.createTensor(
+                    environment, initializer.data().asLongBuffer(), initializer.dims());
+        weights.add(tensor);
+        external.put(entry.getKey(), tensor);
+      }
       try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+        options.addExternalInitializers(external);
         options.setIntraOpNumThreads(threads);
         options.setInterOpNumThreads(1);
         options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         // Threads sleep between queries instead of spinning on the cores ingest needs.
         options.addConfigEntry("session.intra_op.allow_spinning", "0");
-        session = environment.createSession(model, options);
+        session = environment.createSession(model.graph(), options);
       }
     } catch (OrtException e) {
+      weights.forEach(OnnxTensor::close);
       throw new IllegalStateException("ONNX Runtime could not load the query backbone: " + e, e);
     }
   }
@@ -59,19 +78,19 @@ public final class OnnxQueryBackbone implements AutoCloseable {
    */
   public float[] lastHiddenState(TokenBatch batch) {
     int rows = batch.size();
-    int length = batch.ids()[0].length;
-    long[] ids = new long[rows * length];
-    float[] bias = new float[rows * length];
+    if (rows == 0) {
+      return new float[0];
+    }
+    int length = batch.paddedLength();
+    long[] ids = batch.flatIds();
+    long[] mask = batch.flatAttentionMask();
+    float[] bias = new float[mask.length];
+    for (int i = 0; i < mask.length; i++) {
+      bias[i] = mask[i] == 1 ? 0f : Ops.MASKED;
+    }
     long[] pooled = new long[rows];
     for (int r = 0; r < rows; r++) {
-      System.arraycopy(batch.ids()[r], 0, ids, r * length, length);
-      int real = 0;
-      for (int t = 0; t < length; t++) {
-        boolean token = batch.attentionMask()[r][t] == 1;
-        bias[r * length + t] = token ? 0f : Ops.MASKED;
-        real += token ? 1 : 0;
-      }
-      pooled[r] = (long) r * length + real - 1;
+      pooled[r] = (long) r * length + batch.length(r) - 1;
     }
     long[] positions = new long[length];
     for (int t = 0; t < length; t++) {
@@ -109,6 +128,8 @@ public final class OnnxQueryBackbone implements AutoCloseable {
       session.close();
     } catch (OrtException e) {
       throw new IllegalStateException("could not close the ONNX Runtime session: " + e, e);
+    } finally {
+      weights.forEach(OnnxTensor::close);
     }
   }
 }

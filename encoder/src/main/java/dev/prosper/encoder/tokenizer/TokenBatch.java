@@ -20,6 +20,30 @@ public record TokenBatch(long[][] ids, long[][] attentionMask) {
     return length;
   }
 
+  /** The ids, row after row ({@code size × padded length}). */
+  public long[] flatIds() {
+    return flatten(ids);
+  }
+
+  /** The attention mask, row after row ({@code size × padded length}). */
+  public long[] flatAttentionMask() {
+    return flatten(attentionMask);
+  }
+
+  /** The padded length every row has (0 for no texts). */
+  public int paddedLength() {
+    return ids.length == 0 ? 0 : ids[0].length;
+  }
+
+  private long[] flatten(long[][] rows) {
+    int length = paddedLength();
+    long[] flat = new long[rows.length * length];
+    for (int r = 0; r < rows.length; r++) {
+      System.arraycopy(rows[r], 0, flat, r * length, length);
+    }
+    return flat;
+  }
+
   /** The given rows, in that order, padded only to the longest of them. */
   public TokenBatch select(int[] rows) {
     int longest = 0;

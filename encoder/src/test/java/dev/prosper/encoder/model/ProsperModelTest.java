@@ -185,6 +185,63 @@ class ProsperModelTest {
   }
 
   @Test
+  void onnxQueriesGiveThePyTorchTermsAndLeaveDocumentsAlone() {
+    List<String> texts =
+        List.of("stainless steel gas grill", "18v cordless drill", "white 2-pack led bulbs 60w");
+    List<SparseVector> queries = model.encode(texts, Mode.QUERY);
+    List<SparseVector> documents = model.encode(texts, Mode.DOCUMENT);
+    assertEquals(QueryRuntime.PYTORCH, model.queryRuntime());
+    model.setQueryRuntime(QueryRuntime.ONNX, 1);
+    try {
+      assertEquals(QueryRuntime.ONNX, model.queryRuntime());
+      List<SparseVector> onnx = model.encode(texts, Mode.QUERY);
+      List<SparseVector> onnxDocuments = model.encode(texts, Mode.DOCUMENT);
+      for (int i = 0; i < texts.size(); i++) {
+        assertEquals(documents.get(i).weights(), onnxDocuments.get(i).weights(), texts.get(i));
+        String text = texts.get(i);
+        Map<String, Float> expected = queries.get(i).weights();
+        Map<String, Float> actual = onnx.get(i).weights();
+        assertEquals(expected.keySet(), actual.keySet(), text);
+        expected.forEach(
+            (term, weight) -> assertEquals(weight, actual.get(term), 1e-4, text + " " + term));
+        SparseVector alone = model.encode(List.of(texts.get(i)), Mode.QUERY).get(0);
+        assertEquals(actual.keySet(), alone.weights().keySet(), "alone: " + texts.get(i));
+      }
+    } finally {
+      model.setQueryRuntime(QueryRuntime.PYTORCH, 1);
+    }
+    assertEquals(QueryRuntime.PYTORCH, model.queryRuntime());
+    assertEquals(queries.get(0).weights(), model.encode(texts, Mode.QUERY).get(0).weights());
+  }
+
+  @Test
+  void onnxAppliesToBertWithLastPoolingOnly() {
+    assertTrue(ProsperModel.onnxApplies(model.config(), HeadConfig.DEFAULT));
+    HeadConfig d = HeadConfig.DEFAULT;
+    HeadConfig max =
+        new HeadConfig(
+            HeadConfig.Pooling.MAX,
+            d.lrn(),
+            d.lfw(),
+            d.queryWindow(),
+            d.documentWindow(),
+            d.queryTopK(),
+            d.normalization(),
+            d.maxLength(),
+            d.terms(),
+            d.documentTopK());
+    assertFalse(ProsperModel.onnxApplies(model.config(), max));
+    assertEquals(0, ProsperModel.queryRuntimeBytes(QueryRuntime.ONNX, model.config(), max));
+    assertEquals(
+        0,
+        ProsperModel.queryRuntimeBytes(QueryRuntime.PYTORCH, model.config(), HeadConfig.DEFAULT));
+    long bytes =
+        ProsperModel.queryRuntimeBytes(QueryRuntime.ONNX, model.config(), HeadConfig.DEFAULT);
+    // all-MiniLM-L6-v2: about 22.7 million backbone weights.
+    assertTrue(bytes > 80_000_000L && bytes < 100_000_000L, "bytes " + bytes);
+  }
+
+  @Test
   void servedTermsAreTheLargestWeightsOfTheWholeRepresentation() {
     List<String> texts = List.of("cordless drill 18v", "9 ft. patio umbrella with crank");
     float[] full;

@@ -16,6 +16,7 @@ import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
 import dev.prosper.encoder.model.Precision;
 import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.model.QueryRuntime;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import dev.prosper.training.data.SampleCatalogue;
 import java.nio.file.Files;
@@ -73,6 +74,15 @@ public final class EncoderBenchmark implements Callable<Integer> {
               + " in half precision, the node's prosper.query.precision default).")
   List<String> queryPrecisions = List.of("float32", "float16");
 
+  @Option(
+      names = "--query-runtimes",
+      split = ",",
+      description =
+          "Query backbone runtimes measured side by side, each with every query precision"
+              + " (pytorch: eager DJL; onnx: the backbone as an ONNX graph in ONNX Runtime, for BERT"
+              + " backbones with last pooling).")
+  List<String> queryRuntimes = List.of("pytorch", "onnx");
+
   @Option(names = "--gemm-size", description = "Side of the square matrices of the GEMM probe.")
   int gemmSize = 2048;
 
@@ -107,9 +117,18 @@ public final class EncoderBenchmark implements Callable<Integer> {
         .append(batchSize)
         .append(") | GFLOP/doc | limit docs/s | fraction of limit |");
     StringBuilder rule = new StringBuilder("|---|---|---|---|---|---|");
-    for (Precision precision : precisions) {
-      table.append(" query p50/p99 ms (").append(precision.id()).append(") |");
-      rule.append("---|");
+    List<QueryRuntime> runtimes =
+        queryRuntimes.stream().map(r -> QueryRuntime.of("--query-runtimes", r)).toList();
+    for (QueryRuntime runtime : runtimes) {
+      for (Precision precision : precisions) {
+        table
+            .append(" query p50/p99 ms (")
+            .append(runtime.id())
+            .append(", ")
+            .append(precision.id())
+            .append(") |");
+        rule.append("---|");
+      }
     }
     table.append(" peak RSS MiB |\n").append(rule).append("---|\n");
     for (String backbone : backbones) {
@@ -139,19 +158,26 @@ public final class EncoderBenchmark implements Callable<Integer> {
                 flops / 1e9,
                 limit,
                 100 * docsPerSecond / limit));
-        for (Precision precision : precisions) {
-          model.setQueryPrecision(precision);
-          Map<String, Long> stages = new LinkedHashMap<>();
-          double[] latencies = queryLatencies(model, queryTexts, stages);
-          breakdowns.append(breakdown(backbone + ", " + precision.id(), stages, latencies));
-          Arrays.sort(latencies);
-          double p50 = percentile(latencies, 50);
-          double p99 = percentile(latencies, 99);
-          table.append(String.format(Locale.ROOT, " %.1f / %.1f |", p50, p99));
-          String suffix = precision == Precision.FLOAT32 ? "" : "_" + precision.id();
-          row.put("query_p50_ms" + suffix, p50);
-          row.put("query_p99_ms" + suffix, p99);
+        for (QueryRuntime runtime : runtimes) {
+          model.setQueryRuntime(runtime, queryThreads);
+          for (Precision precision : precisions) {
+            model.setQueryPrecision(precision);
+            String name = model.queryRuntime().id() + ", " + precision.id();
+            Map<String, Long> stages = new LinkedHashMap<>();
+            double[] latencies = queryLatencies(model, queryTexts, stages);
+            breakdowns.append(breakdown(backbone + ", " + name, stages, latencies));
+            Arrays.sort(latencies);
+            double p50 = percentile(latencies, 50);
+            double p99 = percentile(latencies, 99);
+            table.append(String.format(Locale.ROOT, " %.1f / %.1f |", p50, p99));
+            String suffix =
+                (model.queryRuntime() == QueryRuntime.PYTORCH ? "" : "_" + runtime.id())
+                    + (precision == Precision.FLOAT32 ? "" : "_" + precision.id());
+            row.put("query_p50_ms" + suffix, p50);
+            row.put("query_p99_ms" + suffix, p99);
+          }
         }
+        model.setQueryRuntime(QueryRuntime.PYTORCH, 1);
         double rss = peakRssMiB();
         table.append(String.format(Locale.ROOT, " %.0f |%n", rss));
         row.put("backbone", backbone);

@@ -21,6 +21,7 @@ import dev.prosper.encoder.tokenizer.ProsperTokenizer;
 import dev.prosper.encoder.tokenizer.TokenBatch;
 import dev.prosper.encoder.weights.FloatTensor;
 import dev.prosper.encoder.weights.Parameters;
+import dev.prosper.encoder.weights.TensorInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -283,9 +284,9 @@ public final class ProsperModel implements AutoCloseable {
     }
     long floats = 0;
     for (long[] shape : config.backbone().parameterShapes().values()) {
-      floats += Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+      floats = Math.addExact(floats, TensorInfo.elementCount(shape));
     }
-    return floats * Float.BYTES;
+    return Math.multiplyExact(floats, Float.BYTES);
   }
 
   public Precision queryPrecision() {
@@ -376,8 +377,9 @@ public final class ProsperModel implements AutoCloseable {
   private Representation represent(
       NDManager manager, TokenBatch batch, HalfProjections half, OnnxQueryBackbone onnx) {
     long time = System.nanoTime();
-    NDArray[] in = inputs(manager, batch);
-    NDArray mask = in[1];
+    // ONNX Runtime takes the batch itself; only the PyTorch backbone reads these arrays.
+    NDArray[] in = onnx == null ? inputs(manager, batch) : null;
+    NDArray mask = in == null ? null : in[1];
     time = lap("inputs", time);
     NDArray lastHidden;
     NDArray hidden = null;

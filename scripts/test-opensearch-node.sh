@@ -54,8 +54,24 @@ restart() {
   bash "$script" start "$node" "$port" "$transport" $watch >/dev/null || echo "FAIL restart: node did not come back"
   curl -fsS -o /dev/null "$url/_cluster/health?wait_for_status=green&timeout=60s"
 }
-# This restart also shrinks the encode queue to one task, for the 429 check further down.
-PROSPER_NODE_SETTINGS="thread_pool.prosper_encode.queue_size: 1" restart
+# The served query terms with the default query runtime (onnx), to compare after the restart.
+query_terms() {
+  json "$url/_plugins/prosper/models/restart-model/_encode" \
+    -d '{"mode":"query","texts":["husky 25 ft. tape measure"]}' | grep -o '"term":"[^"]*"'
+}
+onnx_terms=$(query_terms)
+query_runtime_is() {
+  curl -fsS "$url/_plugins/prosper/models/restart-model" | grep -q "\"query_runtime\":\"$1\""
+}
+check "queries run in ONNX Runtime by default (the model's status says onnx)" query_runtime_is onnx
+# This restart also shrinks the encode queue to one task, for the 429 check further down, and
+# sets the query runtime to pytorch.
+PROSPER_NODE_SETTINGS="thread_pool.prosper_encode.queue_size: 1
+prosper.query.runtime: pytorch" restart
+same_terms_in_pytorch() {
+  [[ -n "$onnx_terms" && "$(query_terms)" == "$onnx_terms" ]] && query_runtime_is pytorch
+}
+check "prosper.query.runtime: pytorch serves the same query terms and says pytorch" same_terms_in_pytorch
 
 model_survives() { curl -fsS "$url/_plugins/prosper/models/restart-model" | grep -q '"path":"test-model"'; }
 documents_survive() { curl -fsS "$url/restart-index/_count" | grep -q '"count":2'; }

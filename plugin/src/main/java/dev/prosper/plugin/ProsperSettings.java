@@ -1,6 +1,7 @@
 package dev.prosper.plugin;
 
 import dev.prosper.encoder.model.Precision;
+import dev.prosper.encoder.model.QueryRuntime;
 import java.util.List;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
@@ -77,6 +78,21 @@ public final class ProsperSettings {
           Property.NodeScope);
 
   /**
+   * What runs the backbone when a query text is encoded: {@code onnx} (the backbone written as an
+   * ONNX graph from the model's weights when it loads and run by the bundled ONNX Runtime, one
+   * native call per query instead of one per operation; BERT backbones with last pooling on the
+   * CPU) or {@code pytorch} (the same eager pass as documents). Models it does not apply to, and
+   * nodes where ONNX Runtime cannot load, keep PyTorch; the model's status says which runs. Applies
+   * when a model loads; a change needs a node restart.
+   */
+  public static final Setting<String> QUERY_RUNTIME =
+      Setting.simpleString(
+          "prosper.query.runtime",
+          QueryRuntime.ONNX.id(),
+          value -> QueryRuntime.of("prosper.query.runtime", value),
+          Property.NodeScope);
+
+  /**
    * Most characters of one text (a document field, an {@code _encode} text, a query text) before it
    * is tokenized; a longer text is refused with 400 instead of holding the encode thread. The model
    * reads only the first {@code max_length} tokens of what is left.
@@ -96,6 +112,7 @@ public final class ProsperSettings {
         THREADS,
         QUERY_THREADS,
         QUERY_PRECISION,
+        QUERY_RUNTIME,
         QUERY_CACHE_SIZE,
         QUERY_CACHE_EXPIRE,
         MAX_TEXT_CHARS);

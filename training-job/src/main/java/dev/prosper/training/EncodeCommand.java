@@ -4,13 +4,13 @@ import dev.prosper.encoder.SparseVector;
 import dev.prosper.encoder.artefact.Artefact;
 import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Devices;
-import dev.prosper.encoder.model.Precision;
 import dev.prosper.encoder.model.ProsperModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,12 +49,7 @@ public final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--device", description = "auto, cpu or gpu.")
   String device = "cpu";
 
-  @Option(
-      names = "--query-precision",
-      description =
-          "Precision of a query's vocabulary projections: float16 as the plugin serves them"
-              + " (prosper.query.precision), or float32.")
-  String queryPrecision = "float16";
+  @Mixin QueryServingOptions queries;
 
   @Parameters(arity = "1..*", paramLabel = "TEXT", description = "Texts to encode.")
   List<String> texts;
@@ -67,9 +62,8 @@ public final class EncodeCommand implements Callable<Integer> {
     }
     com.fasterxml.jackson.databind.ObjectMapper mapper =
         new com.fasterxml.jackson.databind.ObjectMapper();
-    Precision precision = Precision.of("--query-precision", queryPrecision);
     try (ProsperModel loaded = Artefact.load(model, Devices.resolve(device))) {
-      loaded.setQueryPrecision(precision);
+      queries.applyTo(loaded);
       int k = loaded.head().servedTopK(parsed, topK > 0 ? topK : null, Integer.MAX_VALUE);
       List<SparseVector> encoded =
           normalize ? loaded.encode(texts, parsed, k) : loaded.encodeUnnormalized(texts, parsed, k);

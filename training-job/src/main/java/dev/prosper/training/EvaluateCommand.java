@@ -8,7 +8,6 @@ import dev.prosper.encoder.artefact.Artefact;
 import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.encoder.model.Backbones;
 import dev.prosper.encoder.model.Devices;
-import dev.prosper.encoder.model.Precision;
 import dev.prosper.encoder.model.ProsperModel;
 import dev.prosper.training.data.Dataset;
 import dev.prosper.training.eval.Bm25Retriever;
@@ -95,12 +94,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--device", description = "auto, cpu or gpu.")
   String device = "auto";
 
-  @Option(
-      names = "--query-precision",
-      description =
-          "Precision of the queries' vocabulary projections: float16 as the plugin serves them"
-              + " (prosper.query.precision), or float32.")
-  String queryPrecision = "float16";
+  @Mixin QueryServingOptions queries;
 
   @Option(
       names = "--permutations",
@@ -160,7 +154,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         dataset.products().size(),
         dataset.description());
     Device dev = Devices.resolve(device);
-    Precision precision = Precision.of("--query-precision", queryPrecision);
     Map<String, Map<String, Double>> results = new LinkedHashMap<>();
     String backboneName = backbone;
     HeadConfig baselineHead = null;
@@ -174,7 +167,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         backboneName = manifest.training().path("options").path("backbone").asText(null);
       }
       try (ProsperModel loaded = opened.model()) {
-        loaded.setQueryPrecision(precision);
+        queries.applyTo(loaded);
         SparseRetriever retriever =
             sparse(model.getKey(), loaded, dataset, texts, judgements, results);
         if (hybrid && model.getKey().equals(models.keySet().iterator().next())) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.prosper.encoder.artefact.Artefact;
 import dev.prosper.encoder.artefact.ArtefactException;
 import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.model.QueryRuntime;
 import dev.prosper.plugin.runtime.Djl;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -146,14 +148,20 @@ public final class ModelFiles {
   }
 
   /**
-   * Why this node cannot hold the model (its weights plus {@link #batchBytes} above {@link
-   * #memoryAvailable}), or null when it can: checked at {@code PUT} and before every load, before
-   * any weight is read.
+   * Why this node cannot hold the model (its weights, the query runtime's copy of the backbone and
+   * {@link #batchBytes} above {@link #memoryAvailable}), or null when it can: checked at {@code
+   * PUT} and before every load, before any weight is read.
    */
   public static String memoryProblem(Artefact.Manifest manifest, int batchSize) {
     long weights;
     try {
-      weights = manifest.weightBytes();
+      // The ONNX Runtime session's float32 copy of the backbone for query texts, counted whatever
+      // prosper.query.runtime is, like the float16 copies.
+      weights =
+          Math.addExact(
+              manifest.weightBytes(),
+              ProsperModel.queryRuntimeBytes(
+                  QueryRuntime.ONNX, manifest.backbone(), manifest.head()));
     } catch (ArithmeticException e) {
       return "the model's configs describe more weights than a 64-bit size can count";
     }
@@ -164,7 +172,8 @@ public final class ModelFiles {
     }
     return String.format(
         java.util.Locale.ROOT,
-        "the model needs about %,d MB outside the heap (weights %,d MB and one batch of %d texts),"
+        "the model needs about %,d MB outside the heap (weights and their query copies %,d MB and"
+            + " one batch of %d texts),"
             + " but this node has %,d MB of physical memory beyond its heap; lower"
             + " prosper.encode.batch_size or use a smaller model",
         needed >> 20,

@@ -8,6 +8,7 @@ import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.model.Devices;
 import dev.prosper.encoder.model.Precision;
 import dev.prosper.encoder.model.ProsperModel;
+import dev.prosper.encoder.model.QueryRuntime;
 import dev.prosper.ingest.DocumentEncoder;
 import dev.prosper.ingest.Texts;
 import dev.prosper.plugin.ProsperSettings;
@@ -43,6 +44,7 @@ import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.AbstractRunnable;
+import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.rest.RestStatus;
@@ -68,7 +70,12 @@ public final class ModelRuntime
   }
 
   /** What this node knows about one model. */
-  public record ModelStatus(String id, State state, String sha256, String device, String error) {}
+  /**
+   * @param queryRuntime what runs the backbone of query texts once loaded ({@code onnx} or {@code
+   *     pytorch}), else null
+   */
+  public record ModelStatus(
+      String id, State state, String sha256, String device, String queryRuntime, String error) {}
 
   /** Node counters since start. */
   public record Counters(
@@ -143,6 +150,11 @@ public final class ModelRuntime
 
   private final int queryThreads;
   private final Precision queryPrecision;
+  private final QueryRuntime queryRuntime;
+
+  /** ONNX Runtime's intra-op threads for one query batch: never 0 (it has no engine default). */
+  private final int onnxQueryThreads;
+
   private volatile int batchSize;
   private final int maxTextChars;
 
@@ -183,6 +195,10 @@ public final class ModelRuntime
     this.queryThreads = query > 0 ? query : threads;
     this.queryPrecision =
         Precision.of("prosper.query.precision", ProsperSettings.QUERY_PRECISION.get(settings));
+    this.queryRuntime =
+        QueryRuntime.of("prosper.query.runtime", ProsperSettings.QUERY_RUNTIME.get(settings));
+    this.onnxQueryThreads =
+        queryThreads > 0 ? queryThreads : OpenSearchExecutors.allocatedProcessors(settings);
     this.batchSize = ProsperSettings.BATCH_SIZE.get(settings);
     this.maxTextChars = ProsperSettings.MAX_TEXT_CHARS.get(settings);
     int cacheSize = ProsperSettings.QUERY_CACHE_SIZE.get(settings);
@@ -503,7 +519,7 @@ public final class ModelRuntime
         throw new OpenSearchStatusException(failure.message(), failure.status());
       }
       statuses.put(
-          entry.id(), new ModelStatus(entry.id(), State.LOADING, entry.sha256(), null, null));
+          entry.id(), new ModelStatus(entry.id(), State.LOADING, entry.sha256(), null, null, null));
       ArtefactKey key = ArtefactKey.of(entry);
       Loaded fresh;
       Loaded previous;
@@ -535,7 +551,13 @@ public final class ModelRuntime
       }
       statuses.put(
           entry.id(),
-          new ModelStatus(entry.id(), State.LOADED, entry.sha256(), device.toString(), null));
+          new ModelStatus(
+              entry.id(),
+              State.LOADED,
+              entry.sha256(),
+              device.toString(),
+              fresh.model.queryRuntime().id(),
+              null));
       return fresh;
     }
   }
@@ -552,7 +574,7 @@ public final class ModelRuntime
     statuses.put(
         entry.id(),
         new ModelStatus(
-            entry.id(), State.FAILED, entry.sha256(), null, files.hidePaths(e.getMessage())));
+            entry.id(), State.FAILED, entry.sha256(), null, null, files.hidePaths(e.getMessage())));
   }
 
   /**
@@ -589,6 +611,7 @@ public final class ModelRuntime
                             })
                         .model();
                 opened.setQueryPrecision(queryPrecision);
+                useQueryRuntime(entry, opened);
                 return opened;
               });
     } catch (ArtefactException e) {
@@ -602,6 +625,22 @@ public final class ModelRuntime
         device,
         (System.nanoTime() - start) / 1_000_000);
     return model;
+  }
+
+  /**
+   * Sets the node's {@code prosper.query.runtime} on a freshly opened model. Where ONNX Runtime
+   * cannot run here (no native library for this platform, a graph it refuses), queries keep PyTorch
+   * with a warning rather than the model failing: the terms are the same within float rounding.
+   */
+  private void useQueryRuntime(ModelEntry entry, ProsperModel model) {
+    try {
+      model.setQueryRuntime(queryRuntime, onnxQueryThreads);
+    } catch (IllegalStateException | LinkageError e) {
+      LOGGER.warn(
+          "model [{}]: ONNX Runtime is not available for query texts, they run in PyTorch: {}",
+          entry.id(),
+          e.toString());
+    }
   }
 
   /**

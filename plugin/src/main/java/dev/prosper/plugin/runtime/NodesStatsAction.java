@@ -93,6 +93,7 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
                       input.readEnum(ModelRuntime.State.class),
                       input.readString(),
                       input.readOptionalString(),
+                      input.readOptionalString(),
                       input.readOptionalString()));
     }
 
@@ -117,6 +118,7 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
             output.writeEnum(status.state());
             output.writeString(status.sha256());
             output.writeOptionalString(status.device());
+            output.writeOptionalString(status.queryRuntime());
             output.writeOptionalString(status.error());
           });
     }
@@ -131,6 +133,9 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
       builder.field("state", status.state().name().toLowerCase(java.util.Locale.ROOT));
       if (status.device() != null) {
         builder.field("device", status.device());
+      }
+      if (status.queryRuntime() != null) {
+        builder.field("query_runtime", status.queryRuntime());
       }
       if (status.error() != null) {
         builder.field("error", status.error());

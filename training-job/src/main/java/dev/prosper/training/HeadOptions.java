@@ -1,6 +1,7 @@
 package dev.prosper.training;
 
 import dev.prosper.encoder.head.HeadConfig;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 
 /** The PROSPER head switches shared by train and evaluate (ablations). */
@@ -21,8 +22,11 @@ public final class HeadOptions {
   @Option(names = "--k-d", description = "Document window k_d.")
   int kd = 512;
 
-  @Option(names = "--query-top-k", description = "Terms a served query keeps by default.")
-  int queryTopK = HeadConfig.DEFAULT.queryTopK();
+  @Option(
+      names = "--query-top-k",
+      description = "Terms a served query keeps by default (default: the recipe's).",
+      showDefaultValue = Visibility.NEVER)
+  Integer queryTopK;
 
   @Option(
       names = "--normalization",
@@ -43,10 +47,18 @@ public final class HeadOptions {
       names = "--document-top-k",
       description =
           "Terms a served document keeps (index-time pruning, recorded in the artefact; the"
-              + " processor's default). 0: the document window k_d.")
-  int documentTopK = 0;
+              + " processor's default). 0: the document window k_d (default: the recipe's).",
+      showDefaultValue = Visibility.NEVER)
+  Integer documentTopK;
 
-  public HeadConfig toHeadConfig() {
+  /**
+   * The head, with the recipe's served sizes where the options were not given (never more than the
+   * windows).
+   */
+  public HeadConfig toHeadConfig(int recipeDocumentTopK, int recipeQueryTopK) {
+    int documentTopK =
+        this.documentTopK != null ? this.documentTopK : Math.min(recipeDocumentTopK, kd);
+    int queryTopK = this.queryTopK != null ? this.queryTopK : Math.min(recipeQueryTopK, kq);
     if (documentTopK < 0 || documentTopK > kd) {
       throw new IllegalArgumentException(
           "[--document-top-k] must be 0 (the window) or between 1 and --k-d ("

@@ -11,7 +11,13 @@ public enum Precision {
    * Half-size copies of the two projections, each query row multiplied on its own (a matrix-vector
    * product that reads half the bytes; the rest of the model stays float32).
    */
-  FLOAT16;
+  FLOAT16,
+  /**
+   * Int8 copies of the two projections, one scale per vocabulary term and 7 bits per weight,
+   * multiplied by ONNX Runtime (a quarter of the float32 bytes; the rest of the model stays
+   * float32).
+   */
+  INT8;
 
   public String id() {
     return Choices.id(this);

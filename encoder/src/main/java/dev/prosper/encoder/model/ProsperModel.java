@@ -16,6 +16,7 @@ import dev.prosper.encoder.head.HeadConfig.Pooling;
 import dev.prosper.encoder.head.Mode;
 import dev.prosper.encoder.head.ProsperHead;
 import dev.prosper.encoder.onnx.OnnxQueryBackbone;
+import dev.prosper.encoder.onnx.QuantizedProjection;
 import dev.prosper.encoder.ops.Ops;
 import dev.prosper.encoder.tokenizer.ProsperTokenizer;
 import dev.prosper.encoder.tokenizer.TokenBatch;
@@ -56,7 +57,8 @@ public final class ProsperModel implements AutoCloseable {
   private final Parameters parameters;
   private final float[] termMask;
   private NDArray termMaskArray;
-  private volatile HalfProjections queryProjections;
+  private volatile QueryProjections queryProjections;
+  private volatile Precision queryPrecision = Precision.FLOAT32;
   private volatile OnnxQueryBackbone queryBackbone;
   private volatile int batchSize = DEFAULT_BATCH_SIZE;
   private volatile Stages stages = Stages.NONE;
@@ -184,8 +186,21 @@ public final class ProsperModel implements AutoCloseable {
   public ProsperModel withHead(HeadConfig otherHead) {
     ProsperModel view = new ProsperModel(config, otherHead, tokenizer, parameters);
     view.queryProjections = queryProjections;
+    view.queryPrecision = queryPrecision;
     view.queryBackbone = queryBackbone;
     return view;
+  }
+
+  /**
+   * The two vocabulary projections as queries run them, each {@code x · Wᵀ + b} for {@code [rows,
+   * hidden]}: eq. 5's logits and the LRN's FC (eq. 8).
+   */
+  private interface QueryProjections {
+    NDArray logits(NDArray x);
+
+    NDArray fc(NDArray x);
+
+    void close();
   }
 
   /**
@@ -193,7 +208,18 @@ public final class ProsperModel implements AutoCloseable {
    * their float32 biases; queries multiply each row on its own by them.
    */
   private record HalfProjections(
-      NDArray vocabulary, NDArray vocabularyBias, NDArray lrn, NDArray lrnBias) {
+      NDArray vocabulary, NDArray vocabularyBias, NDArray lrn, NDArray lrnBias)
+      implements QueryProjections {
+
+    @Override
+    public NDArray logits(NDArray x) {
+      return apply(x, vocabulary, vocabularyBias);
+    }
+
+    @Override
+    public NDArray fc(NDArray x) {
+      return apply(x, lrn, lrnBias);
+    }
 
     /** {@code x · weightᵀ + bias} for each row of {@code [batch, hidden]}, in float16. */
     static NDArray apply(NDArray x, NDArray weight, NDArray bias) {
@@ -206,37 +232,117 @@ public final class ProsperModel implements AutoCloseable {
       return rows.size() == 1 ? rows.singletonOrThrow() : NDArrays.concat(rows, 0);
     }
 
-    void close() {
+    @Override
+    public void close() {
       vocabulary.close();
-      lrn.close();
+      if (lrn != null) {
+        lrn.close();
+      }
+    }
+  }
+
+  /** Int8 copies of the two projections in ONNX Runtime ({@link QuantizedProjection}). */
+  private record Int8Projections(QuantizedProjection vocabulary, QuantizedProjection lrn)
+      implements QueryProjections {
+
+    /** One intra-op thread: a query's matrix-vector product is bound by memory, not cores. */
+    static final int THREADS = 1;
+
+    static Int8Projections of(Parameters parameters, String weight, String bias, boolean lrn) {
+      QuantizedProjection vocabulary = projection(parameters, weight, bias);
+      try {
+        return new Int8Projections(
+            vocabulary, lrn ? projection(parameters, LRN_WEIGHT, LRN_BIAS) : null);
+      } catch (RuntimeException e) {
+        vocabulary.close();
+        throw e;
+      }
+    }
+
+    private static QuantizedProjection projection(
+        Parameters parameters, String weight, String bias) {
+      long[] shape = parameters.get(weight).getShape().getShape();
+      return new QuantizedProjection(
+          parameters.get(weight).toFloatArray(),
+          bias == null ? null : parameters.get(bias).toFloatArray(),
+          Math.toIntExact(shape[0]),
+          Math.toIntExact(shape[1]),
+          THREADS);
+    }
+
+    @Override
+    public NDArray logits(NDArray x) {
+      return apply(vocabulary, x);
+    }
+
+    @Override
+    public NDArray fc(NDArray x) {
+      return apply(lrn, x);
+    }
+
+    private static NDArray apply(QuantizedProjection projection, NDArray x) {
+      int rows = Math.toIntExact(x.getShape().get(0));
+      float[] product = projection.apply(x.toFloatArray(), rows);
+      return x.getManager().create(product, new Shape(rows, product.length / rows));
+    }
+
+    @Override
+    public void close() {
+      vocabulary.close();
+      if (lrn != null) {
+        lrn.close();
+      }
     }
   }
 
   /**
    * How queries use the two vocabulary projections (default {@link Precision#FLOAT32}). {@link
    * Precision#FLOAT16} copies them now, as the weights are, into half-size arrays (about {@code 2 ×
-   * vocab × hidden × 2} bytes more); a query then reads half the bytes, which is most of its cost
-   * on a CPU. Only for last pooling (other heads keep float32). Set it again after the weights
-   * change (training never sets it). Documents are always float32.
+   * vocab × hidden × 2} bytes more); {@link Precision#INT8} into int8 arrays in ONNX Runtime
+   * sessions ({@code 2 × vocab × hidden} bytes more, {@link #queryPrecisionBytes}). A query then
+   * reads half or a quarter of the bytes, which is most of its cost on a CPU. Only for last pooling
+   * (other heads keep float32). Set it again after the weights change (training never sets it).
+   * Documents are always float32.
+   *
+   * @throws IllegalStateException if ONNX Runtime cannot load (int8)
    */
   public synchronized void setQueryPrecision(Precision precision) {
-    HalfProjections previous = queryProjections;
+    QueryProjections previous = queryProjections;
     queryProjections = null;
+    queryPrecision = Precision.FLOAT32;
     if (previous != null) {
       previous.close();
     }
-    if (precision == Precision.FLOAT16 && head.pooling() == Pooling.LAST) {
-      NDArray lrnBias = head.lrn() == Lrn.NONE ? null : parameters.get(LRN_BIAS);
-      String bias = backbone.vocabularyBias();
-      queryProjections =
-          new HalfProjections(
-              parameters.get(backbone.vocabularyWeight()).toType(DataType.FLOAT16, true),
-              bias == null ? null : parameters.get(bias),
-              head.lrn() == Lrn.NONE
-                  ? null
-                  : parameters.get(LRN_WEIGHT).toType(DataType.FLOAT16, true),
-              lrnBias);
+    if (precision == Precision.FLOAT32 || head.pooling() != Pooling.LAST) {
+      return;
     }
+    boolean lrn = head.lrn() != Lrn.NONE;
+    String bias = backbone.vocabularyBias();
+    queryProjections =
+        precision == Precision.INT8
+            ? Int8Projections.of(parameters, backbone.vocabularyWeight(), bias, lrn)
+            : new HalfProjections(
+                parameters.get(backbone.vocabularyWeight()).toType(DataType.FLOAT16, true),
+                bias == null ? null : parameters.get(bias),
+                lrn ? parameters.get(LRN_WEIGHT).toType(DataType.FLOAT16, true) : null,
+                lrn ? parameters.get(LRN_BIAS) : null);
+    queryPrecision = precision;
+  }
+
+  /**
+   * The bytes a query precision's copies of the two vocabulary projections add to a loaded model (0
+   * where it does not apply).
+   */
+  public static long queryPrecisionBytes(
+      Precision precision, BackboneConfig config, HeadConfig head) {
+    if (precision == Precision.FLOAT32 || head.pooling() != Pooling.LAST) {
+      return 0;
+    }
+    long projections = head.lrn() == Lrn.NONE ? 1 : 2;
+    long bytesPerWeight = precision == Precision.INT8 ? 1 : 2;
+    return Math.multiplyExact(
+        Math.multiplyExact(projections, (long) config.vocabSize() * config.hiddenSize()),
+        bytesPerWeight);
   }
 
   /**
@@ -290,7 +396,7 @@ public final class ProsperModel implements AutoCloseable {
   }
 
   public Precision queryPrecision() {
-    return queryProjections == null ? Precision.FLOAT32 : Precision.FLOAT16;
+    return queryPrecision;
   }
 
   public BackboneConfig config() {
@@ -371,11 +477,12 @@ public final class ProsperModel implements AutoCloseable {
   }
 
   /**
-   * {@link #represent}, with the two vocabulary projections in float16 when {@code half} is set and
-   * the backbone run by ONNX Runtime when {@code onnx} is (last pooling only; not differentiable).
+   * {@link #represent}, with the two vocabulary projections of {@code projections} when it is set
+   * and the backbone run by ONNX Runtime when {@code onnx} is (last pooling only; not
+   * differentiable).
    */
   private Representation represent(
-      NDManager manager, TokenBatch batch, HalfProjections half, OnnxQueryBackbone onnx) {
+      NDManager manager, TokenBatch batch, QueryProjections projections, OnnxQueryBackbone onnx) {
     long time = System.nanoTime();
     // ONNX Runtime takes the batch itself; only the PyTorch backbone reads these arrays.
     NDArray[] in = onnx == null ? inputs(manager, batch) : null;
@@ -397,11 +504,9 @@ public final class ProsperModel implements AutoCloseable {
     NDArray basic;
     if (hidden != null) {
       basic = ProsperHead.maxPool(ProsperHead.saturate(backbone.logits(parameters, hidden)), mask);
-    } else if (half != null) {
+    } else if (projections != null) {
       NDArray input = backbone.vocabularyInput(parameters, lastHidden);
-      basic =
-          ProsperHead.saturate(
-              HalfProjections.apply(input, half.vocabulary(), half.vocabularyBias()));
+      basic = ProsperHead.saturate(projections.logits(input));
     } else {
       basic = ProsperHead.saturate(backbone.logits(parameters, lastHidden));
     }
@@ -411,8 +516,8 @@ public final class ProsperModel implements AutoCloseable {
     if (head.lrn() != Lrn.NONE) {
       NDArray saturated = ProsperHead.saturate(lastHidden);
       NDArray wPrime =
-          half != null
-              ? HalfProjections.apply(saturated, half.lrn(), half.lrnBias())
+          projections != null
+              ? projections.fc(saturated)
               : Ops.linear(saturated, parameters.get(LRN_WEIGHT), parameters.get(LRN_BIAS));
       NDArray literal =
           manager.create(literalIndicator(batch), new Shape(batch.size(), config.vocabSize()));
@@ -477,7 +582,7 @@ public final class ProsperModel implements AutoCloseable {
       throw new IllegalArgumentException("[top_k] must be at least 1, got " + topK);
     }
     int k = topK;
-    HalfProjections half = mode == Mode.QUERY ? queryProjections : null;
+    QueryProjections projections = mode == Mode.QUERY ? queryProjections : null;
     OnnxQueryBackbone onnx = mode == Mode.QUERY ? queryBackbone : null;
     // Texts of similar length share a batch so that little compute goes to padding.
     long time = System.nanoTime();
@@ -497,7 +602,7 @@ public final class ProsperModel implements AutoCloseable {
       TokenBatch batch = all.select(rows);
       SparseVector[] vectors;
       try (NDManager manager = parameters.manager().newSubManager()) {
-        NDArray full = represent(manager, batch, half, onnx).full();
+        NDArray full = represent(manager, batch, projections, onnx).full();
         time = System.nanoTime();
         vectors = candidates(full, batch, k);
         time = lap("top-k terms", time);
@@ -597,6 +702,7 @@ public final class ProsperModel implements AutoCloseable {
   @Override
   public void close() {
     setQueryRuntime(QueryRuntime.PYTORCH, 1);
+    setQueryPrecision(Precision.FLOAT32);
     parameters.close();
     tokenizer.close();
   }

@@ -1,7 +1,6 @@
 package dev.prosper.encoder.onnx;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -11,9 +10,6 @@ import dev.prosper.encoder.tokenizer.TokenBatch;
 import dev.prosper.encoder.weights.Parameters;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,9 +21,7 @@ import java.util.Map;
  */
 public final class OnnxQueryBackbone implements AutoCloseable {
 
-  private final OrtEnvironment environment;
-  private final OrtSession session;
-  private final List<OnnxTensor> weights = new ArrayList<>();
+  private final OnnxSession session;
   private final int hidden;
 
   /**
@@ -35,39 +29,10 @@ public final class OnnxQueryBackbone implements AutoCloseable {
    * @throws IllegalStateException if ONNX Runtime refuses the graph or cannot load
    */
   public OnnxQueryBackbone(BertConfig config, Parameters parameters, int threads) {
-    if (threads < 1) {
-      throw new IllegalArgumentException("[threads] must be at least 1, got " + threads);
-    }
     this.hidden = config.hiddenSize();
-    BertGraph.Model model = BertGraph.lastHiddenState(config, parameters);
-    environment = OrtEnvironment.getEnvironment();
-    try {
-      Map<String, OnnxTensorLike> external = new HashMap<>();
-      for (Map.Entry<String, BertGraph.Initializer> entry : model.initializers().entrySet()) {
-        BertGraph.Initializer initializer = entry.getValue();
-        OnnxTensor tensor =
-            initializer.isFloat()
-                ? OnnxTensor.createTensor(
-                    environment, initializer.data().asFloatBuffer(), initializer.dims())
-                : OnnxTensor.createTensor(
-                    environment, initializer.data().asLongBuffer(), initializer.dims());
-        weights.add(tensor);
-        external.put(entry.getKey(), tensor);
-      }
-      try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-        options.addExternalInitializers(external);
-        options.setIntraOpNumThreads(threads);
-        options.setInterOpNumThreads(1);
-        options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        // Threads sleep between queries instead of spinning on the cores ingest needs.
-        options.addConfigEntry("session.intra_op.allow_spinning", "0");
-        session = environment.createSession(model.graph(), options);
-      }
-    } catch (OrtException e) {
-      weights.forEach(OnnxTensor::close);
-      throw new IllegalStateException("ONNX Runtime could not load the query backbone: " + e, e);
-    }
+    session =
+        new OnnxSession(
+            BertGraph.lastHiddenState(config, parameters), threads, "the query backbone");
   }
 
   /**
@@ -96,6 +61,7 @@ public final class OnnxQueryBackbone implements AutoCloseable {
     for (int t = 0; t < length; t++) {
       positions[t] = t;
     }
+    OrtEnvironment environment = session.environment;
     try (OnnxTensor idTensor =
             OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), new long[] {rows, length});
         OnnxTensor positionTensor =
@@ -124,12 +90,6 @@ public final class OnnxQueryBackbone implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      session.close();
-    } catch (OrtException e) {
-      throw new IllegalStateException("could not close the ONNX Runtime session: " + e, e);
-    } finally {
-      weights.forEach(OnnxTensor::close);
-    }
+    session.close();
   }
 }

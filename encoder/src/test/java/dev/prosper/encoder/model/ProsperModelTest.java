@@ -185,6 +185,47 @@ class ProsperModelTest {
   }
 
   @Test
+  void int8QueriesKeepTheFloat32TermsAndLeaveDocumentsAlone() {
+    List<String> texts =
+        List.of(
+            "stainless steel gas grill",
+            "18v cordless drill",
+            "white 2-pack led bulbs 60w",
+            "husky 25 ft. tape measure");
+    List<SparseVector> queries = model.encode(texts, Mode.QUERY);
+    List<SparseVector> documents = model.encode(texts, Mode.DOCUMENT);
+    model.setQueryPrecision(Precision.INT8);
+    try {
+      assertEquals(Precision.INT8, model.queryPrecision());
+      List<SparseVector> quantized = model.encode(texts, Mode.QUERY);
+      List<SparseVector> quantizedDocuments = model.encode(texts, Mode.DOCUMENT);
+      for (int i = 0; i < texts.size(); i++) {
+        String text = texts.get(i);
+        assertEquals(documents.get(i).weights(), quantizedDocuments.get(i).weights(), text);
+        Map<String, Float> expected = queries.get(i).weights();
+        Map<String, Float> actual = quantized.get(i).weights();
+        // Int8 rounding may swap terms of nearly equal weight at the window's edge only.
+        Set<String> shared = new java.util.HashSet<>(expected.keySet());
+        shared.retainAll(actual.keySet());
+        assertTrue(shared.size() >= 0.8 * expected.size(), text + ": " + shared.size());
+        double dot = 0;
+        for (String term : shared) {
+          dot += expected.get(term) * actual.get(term);
+          assertEquals(expected.get(term), actual.get(term), 0.01, text + " " + term);
+        }
+        // Both are L2-normalised: one edge term of 16 swapped costs about 0.05 of cosine.
+        assertTrue(dot > 0.9, text + ": cosine " + dot);
+        SparseVector alone = model.encode(List.of(text), Mode.QUERY).get(0);
+        assertEquals(actual.keySet(), alone.weights().keySet(), "alone and in a batch: " + text);
+      }
+    } finally {
+      model.setQueryPrecision(Precision.FLOAT32);
+    }
+    assertEquals(Precision.FLOAT32, model.queryPrecision());
+    assertEquals(queries.get(0).weights(), model.encode(texts, Mode.QUERY).get(0).weights());
+  }
+
+  @Test
   void onnxQueriesGiveThePyTorchTermsAndLeaveDocumentsAlone() {
     List<String> texts =
         List.of("stainless steel gas grill", "18v cordless drill", "white 2-pack led bulbs 60w");

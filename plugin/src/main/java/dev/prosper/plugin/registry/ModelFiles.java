@@ -120,8 +120,9 @@ public final class ModelFiles {
    * Bytes outside the JVM heap that one forward pass of {@code batchSize} texts at the head's max
    * length needs (the widest per-position layers: a few hidden-size-wide arrays and the
    * feed-forward layer, about 16 times the hidden size, or the vocabulary projection when every
-   * position is pooled), plus the float16 copies of the two vocabulary projections that queries use
-   * under last pooling ({@code prosper.query.precision}, counted whatever it is set to); the model
+   * position is pooled), plus the copies of the two vocabulary projections that queries use under
+   * last pooling ({@code prosper.query.precision}, counted whatever it is set to, at their float16
+   * size: the int8 copies and ONNX Runtime's packed copies of them take about as much); the model
    * needs this beside its float32 weights.
    */
   private static long batchBytes(Artefact.Manifest manifest, int batchSize) {

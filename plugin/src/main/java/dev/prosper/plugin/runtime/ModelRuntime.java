@@ -73,9 +73,17 @@ public final class ModelRuntime
   /**
    * @param queryRuntime what runs the backbone of query texts once loaded ({@code onnx} or {@code
    *     pytorch}), else null
+   * @param queryPrecision the number format of query texts' vocabulary projections once loaded,
+   *     else null
    */
   public record ModelStatus(
-      String id, State state, String sha256, String device, String queryRuntime, String error) {}
+      String id,
+      State state,
+      String sha256,
+      String device,
+      String queryRuntime,
+      String queryPrecision,
+      String error) {}
 
   /** Node counters since start. */
   public record Counters(
@@ -519,7 +527,8 @@ public final class ModelRuntime
         throw new OpenSearchStatusException(failure.message(), failure.status());
       }
       statuses.put(
-          entry.id(), new ModelStatus(entry.id(), State.LOADING, entry.sha256(), null, null, null));
+          entry.id(),
+          new ModelStatus(entry.id(), State.LOADING, entry.sha256(), null, null, null, null));
       ArtefactKey key = ArtefactKey.of(entry);
       Loaded fresh;
       Loaded previous;
@@ -557,6 +566,7 @@ public final class ModelRuntime
               entry.sha256(),
               device.toString(),
               fresh.model.queryRuntime().id(),
+              fresh.model.queryPrecision().id(),
               null));
       return fresh;
     }
@@ -574,7 +584,13 @@ public final class ModelRuntime
     statuses.put(
         entry.id(),
         new ModelStatus(
-            entry.id(), State.FAILED, entry.sha256(), null, null, files.hidePaths(e.getMessage())));
+            entry.id(),
+            State.FAILED,
+            entry.sha256(),
+            null,
+            null,
+            null,
+            files.hidePaths(e.getMessage())));
   }
 
   /**
@@ -610,8 +626,7 @@ public final class ModelRuntime
                               }
                             })
                         .model();
-                opened.setQueryPrecision(queryPrecision);
-                useQueryRuntime(entry, opened);
+                useQuerySettings(entry, opened);
                 return opened;
               });
     } catch (ArtefactException e) {
@@ -628,11 +643,21 @@ public final class ModelRuntime
   }
 
   /**
-   * Sets the node's {@code prosper.query.runtime} on a freshly opened model. Where ONNX Runtime
-   * cannot run here (no native library for this platform, a graph it refuses), queries keep PyTorch
-   * with a warning rather than the model failing: the terms are the same within float rounding.
+   * Sets the node's {@code prosper.query.precision} and {@code prosper.query.runtime} on a freshly
+   * opened model. Where ONNX Runtime cannot run here (no native library for this platform, a graph
+   * it refuses), queries fall back with a warning rather than the model failing: int8 projections
+   * to float16, the ONNX backbone to PyTorch (the terms are the same within float rounding).
    */
-  private void useQueryRuntime(ModelEntry entry, ProsperModel model) {
+  private void useQuerySettings(ModelEntry entry, ProsperModel model) {
+    try {
+      model.setQueryPrecision(queryPrecision);
+    } catch (IllegalStateException | LinkageError e) {
+      LOGGER.warn(
+          "model [{}]: ONNX Runtime cannot run int8 query projections here, they run in float16: {}",
+          entry.id(),
+          e.toString());
+      model.setQueryPrecision(Precision.FLOAT16);
+    }
     try {
       model.setQueryRuntime(queryRuntime, onnxQueryThreads);
     } catch (IllegalStateException | LinkageError e) {

@@ -94,6 +94,7 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
                       input.readString(),
                       input.readOptionalString(),
                       input.readOptionalString(),
+                      input.readOptionalString(),
                       input.readOptionalString()));
     }
 
@@ -119,6 +120,7 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
             output.writeString(status.sha256());
             output.writeOptionalString(status.device());
             output.writeOptionalString(status.queryRuntime());
+            output.writeOptionalString(status.queryPrecision());
             output.writeOptionalString(status.error());
           });
     }
@@ -136,6 +138,9 @@ public final class NodesStatsAction extends ActionType<NodesStatsAction.Response
       }
       if (status.queryRuntime() != null) {
         builder.field("query_runtime", status.queryRuntime());
+      }
+      if (status.queryPrecision() != null) {
+        builder.field("query_precision", status.queryPrecision());
       }
       if (status.error() != null) {
         builder.field("error", status.error());

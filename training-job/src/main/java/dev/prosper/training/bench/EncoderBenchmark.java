@@ -70,9 +70,10 @@ public final class EncoderBenchmark implements Callable<Integer> {
       names = "--query-precisions",
       split = ",",
       description =
-          "Query precisions measured side by side (float32, float16: the vocabulary projections"
-              + " in half precision, the node's prosper.query.precision default).")
-  List<String> queryPrecisions = List.of("float32", "float16");
+          "Query precisions measured side by side (float32; float16: the vocabulary projections"
+              + " in half precision; int8: in 7-bit integers with one scale per term, in ONNX"
+              + " Runtime; the node's prosper.query.precision).")
+  List<String> queryPrecisions = List.of("float32", "float16", "int8");
 
   @Option(
       names = "--query-runtimes",

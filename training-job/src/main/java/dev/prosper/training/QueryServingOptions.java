@@ -15,9 +15,9 @@ public final class QueryServingOptions {
   @Option(
       names = "--query-precision",
       description =
-          "Precision of a query's vocabulary projections: float16 as the plugin serves them"
-              + " (prosper.query.precision), or float32.",
-      defaultValue = "float16",
+          "Precision of a query's vocabulary projections: int8 as the plugin serves them"
+              + " (prosper.query.precision), float16 or float32.",
+      defaultValue = "int8",
       showDefaultValue = CommandLine.Help.Visibility.ALWAYS)
   String precision;
 

@@ -2,7 +2,8 @@ package dev.prosper.encoder.model;
 
 /**
  * The number format of the two vocabulary projections when a query is encoded ({@link
- * ProsperModel#setQueryPrecision}): the logits of eq. 5 and the FC of eq. 8.
+ * ProsperModel#setQueryPrecision}): the logits of eq. 5 and the FC of eq. 8 (and, for {@link #INT8}
+ * with the ONNX query runtime, the backbone's linear layers).
  */
 public enum Precision {
   /** The weights as trained. */
@@ -14,8 +15,8 @@ public enum Precision {
   FLOAT16,
   /**
    * Int8 copies of the two projections, one scale per vocabulary term and 7 bits per weight,
-   * multiplied by ONNX Runtime (a quarter of the float32 bytes; the rest of the model stays
-   * float32).
+   * multiplied by ONNX Runtime (a quarter of the float32 bytes); with the ONNX query runtime the
+   * backbone's linear layers too. Embeddings, norms and documents stay float32.
    */
   INT8;
 

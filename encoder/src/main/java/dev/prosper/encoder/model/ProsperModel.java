@@ -59,6 +59,10 @@ public final class ProsperModel implements AutoCloseable {
   private NDArray termMaskArray;
   private volatile QueryProjections queryProjections;
   private volatile Precision queryPrecision = Precision.FLOAT32;
+
+  /** The ONNX backbone's threads, to make it again when the precision changes (0: none). */
+  private int onnxThreads;
+
   private volatile OnnxQueryBackbone queryBackbone;
   private volatile int batchSize = DEFAULT_BATCH_SIZE;
   private volatile Stages stages = Stages.NONE;
@@ -188,6 +192,7 @@ public final class ProsperModel implements AutoCloseable {
     view.queryProjections = queryProjections;
     view.queryPrecision = queryPrecision;
     view.queryBackbone = queryBackbone;
+    view.onnxThreads = onnxThreads;
     return view;
   }
 
@@ -313,20 +318,23 @@ public final class ProsperModel implements AutoCloseable {
     if (previous != null) {
       previous.close();
     }
-    if (precision == Precision.FLOAT32 || head.pooling() != Pooling.LAST) {
-      return;
+    if (precision != Precision.FLOAT32 && head.pooling() == Pooling.LAST) {
+      boolean lrn = head.lrn() != Lrn.NONE;
+      String bias = backbone.vocabularyBias();
+      queryProjections =
+          precision == Precision.INT8
+              ? Int8Projections.of(parameters, backbone.vocabularyWeight(), bias, lrn)
+              : new HalfProjections(
+                  parameters.get(backbone.vocabularyWeight()).toType(DataType.FLOAT16, true),
+                  bias == null ? null : parameters.get(bias),
+                  lrn ? parameters.get(LRN_WEIGHT).toType(DataType.FLOAT16, true) : null,
+                  lrn ? parameters.get(LRN_BIAS) : null);
+      queryPrecision = precision;
     }
-    boolean lrn = head.lrn() != Lrn.NONE;
-    String bias = backbone.vocabularyBias();
-    queryProjections =
-        precision == Precision.INT8
-            ? Int8Projections.of(parameters, backbone.vocabularyWeight(), bias, lrn)
-            : new HalfProjections(
-                parameters.get(backbone.vocabularyWeight()).toType(DataType.FLOAT16, true),
-                bias == null ? null : parameters.get(bias),
-                lrn ? parameters.get(LRN_WEIGHT).toType(DataType.FLOAT16, true) : null,
-                lrn ? parameters.get(LRN_BIAS) : null);
-    queryPrecision = precision;
+    if (queryBackbone != null) {
+      // The ONNX backbone's linear layers follow the precision.
+      setQueryRuntime(QueryRuntime.ONNX, onnxThreads);
+    }
   }
 
   /**
@@ -351,8 +359,9 @@ public final class ProsperModel implements AutoCloseable {
    * ONNX Runtime session on it now (a second float32 copy of the backbone weights, {@link
    * #queryRuntimeBytes}); it applies to BERT backbones with last pooling whose weights are on the
    * CPU, and other models keep PyTorch ({@link #queryRuntime} says which runs). The vocabulary head
-   * and the literal residual stay in PyTorch. Set it again after the weights change (training never
-   * sets it).
+   * and the literal residual stay in PyTorch. With {@link Precision#INT8} queries ({@link
+   * #setQueryPrecision}, either order) the backbone's linear layers are int8 too. Set it again
+   * after the weights change (training never sets it).
    *
    * @param threads ONNX Runtime's intra-op threads for one query batch
    * @throws IllegalStateException if ONNX Runtime cannot load
@@ -360,13 +369,17 @@ public final class ProsperModel implements AutoCloseable {
   public synchronized void setQueryRuntime(QueryRuntime runtime, int threads) {
     OnnxQueryBackbone previous = queryBackbone;
     queryBackbone = null;
+    onnxThreads = 0;
     if (previous != null) {
       previous.close();
     }
     if (runtime == QueryRuntime.ONNX
         && onnxApplies(config, head)
         && !parameters.manager().getDevice().isGpu()) {
-      queryBackbone = new OnnxQueryBackbone((BertConfig) config, parameters, threads);
+      queryBackbone =
+          new OnnxQueryBackbone(
+              (BertConfig) config, parameters, threads, queryPrecision == Precision.INT8);
+      onnxThreads = threads;
     }
   }
 

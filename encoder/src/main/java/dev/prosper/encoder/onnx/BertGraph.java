@@ -32,11 +32,13 @@ public final class BertGraph {
 
   private final BertConfig config;
   private final Parameters parameters;
+  private final boolean int8Linears;
   private final GraphWriter g = new GraphWriter("prosper-bert-query");
 
-  private BertGraph(BertConfig config, Parameters parameters) {
+  private BertGraph(BertConfig config, Parameters parameters, boolean int8Linears) {
     this.config = config;
     this.parameters = parameters;
+    this.int8Linears = int8Linears;
   }
 
   /**
@@ -44,7 +46,19 @@ public final class BertGraph {
    * outside the heap; the heap holds one weight at a time).
    */
   static GraphWriter.Model lastHiddenState(BertConfig config, Parameters parameters) {
-    return new BertGraph(config, parameters).build();
+    return lastHiddenState(config, parameters, false);
+  }
+
+  /**
+   * The model, with the six linear layers of every transformer layer in int8 when {@code
+   * int8Linears} is set: 7-bit weights with one scale per output ({@link
+   * QuantizedProjection#quantize}) multiplied by {@code DynamicQuantizeMatMul}, which quantizes the
+   * activations on the fly. A short query reads every weight once, so a quarter of the bytes is
+   * most of what it costs; embeddings and norms stay float32.
+   */
+  static GraphWriter.Model lastHiddenState(
+      BertConfig config, Parameters parameters, boolean int8Linears) {
+    return new BertGraph(config, parameters, int8Linears).build();
   }
 
   private GraphWriter.Model build() {
@@ -137,6 +151,17 @@ public final class BertGraph {
     int out = (int) shape[0];
     int in = (int) shape[1];
     float[] weight = values(name + ".weight");
+    if (int8Linears) {
+      float[] scales = new float[out];
+      byte[] quantized = QuantizedProjection.quantize(weight, out, in, scales);
+      return g.microsoftNode(
+          "DynamicQuantizeMatMul",
+          x,
+          g.int8s(name + ".weight", quantized, in, out),
+          g.floats(name + ".scale", scales, out),
+          "",
+          g.floats(name + ".bias", values(name + ".bias"), out));
+    }
     float[] transposed = new float[weight.length];
     for (int o = 0; o < out; o++) {
       for (int i = 0; i < in; i++) {

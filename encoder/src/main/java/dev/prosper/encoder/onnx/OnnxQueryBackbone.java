@@ -26,13 +26,18 @@ public final class OnnxQueryBackbone implements AutoCloseable {
 
   /**
    * @param threads intra-op threads of one run (a short query gains little beyond one)
+   * @param int8Linears the transformer layers' linear weights in int8 ({@link
+   *     BertGraph#lastHiddenState(BertConfig, Parameters, boolean)}), else float32
    * @throws IllegalStateException if ONNX Runtime refuses the graph or cannot load
    */
-  public OnnxQueryBackbone(BertConfig config, Parameters parameters, int threads) {
+  public OnnxQueryBackbone(
+      BertConfig config, Parameters parameters, int threads, boolean int8Linears) {
     this.hidden = config.hiddenSize();
     session =
         new OnnxSession(
-            BertGraph.lastHiddenState(config, parameters), threads, "the query backbone");
+            BertGraph.lastHiddenState(config, parameters, int8Linears),
+            threads,
+            "the query backbone");
   }
 
   /**

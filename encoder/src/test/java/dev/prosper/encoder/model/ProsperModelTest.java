@@ -226,6 +226,42 @@ class ProsperModelTest {
   }
 
   @Test
+  void int8WithTheOnnxRuntimeQuantizesTheBackboneAndFollowsPrecisionChanges() {
+    List<String> texts = List.of("stainless steel gas grill", "husky 25 ft. tape measure");
+    List<SparseVector> queries = model.encode(texts, Mode.QUERY);
+    model.setQueryRuntime(QueryRuntime.ONNX, 1);
+    try {
+      model.setQueryPrecision(Precision.INT8);
+      assertEquals(QueryRuntime.ONNX, model.queryRuntime());
+      List<SparseVector> quantized = model.encode(texts, Mode.QUERY);
+      for (int i = 0; i < texts.size(); i++) {
+        String text = texts.get(i);
+        Map<String, Float> actual = quantized.get(i).weights();
+        // An untrained head's weights are nearly flat below its few largest, so int8 swaps many
+        // terms at the edge (held out, a trained model is level: README "Query speed"); its
+        // largest terms stay, with their weights.
+        for (SparseVector.Term term : queries.get(i).terms().subList(0, 3)) {
+          assertTrue(actual.containsKey(term.term()), text + ": " + term + " in " + actual);
+          assertEquals(term.weight(), actual.get(term.term()), 0.03, text + " " + term);
+        }
+      }
+      // Back to float32: the ONNX backbone is made again with float weights.
+      model.setQueryPrecision(Precision.FLOAT32);
+      assertEquals(QueryRuntime.ONNX, model.queryRuntime());
+      List<SparseVector> exact = model.encode(texts, Mode.QUERY);
+      for (int i = 0; i < texts.size(); i++) {
+        Map<String, Float> expected = queries.get(i).weights();
+        Map<String, Float> actual = exact.get(i).weights();
+        assertEquals(expected.keySet(), actual.keySet(), texts.get(i));
+        expected.forEach((term, weight) -> assertEquals(weight, actual.get(term), 1e-4, term));
+      }
+    } finally {
+      model.setQueryPrecision(Precision.FLOAT32);
+      model.setQueryRuntime(QueryRuntime.PYTORCH, 1);
+    }
+  }
+
+  @Test
   void onnxQueriesGiveThePyTorchTermsAndLeaveDocumentsAlone() {
     List<String> texts =
         List.of("stainless steel gas grill", "18v cordless drill", "white 2-pack led bulbs 60w");

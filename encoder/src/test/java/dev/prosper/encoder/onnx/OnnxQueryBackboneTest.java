@@ -1,6 +1,7 @@
 package dev.prosper.encoder.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -20,7 +21,7 @@ class OnnxQueryBackboneTest {
   void lastHiddenStateMatchesTheDjlBackboneOnAPaddedBatch() throws Exception {
     try (ProsperModel model = Backbones.load("minilm-l6", HeadConfig.DEFAULT, Device.cpu(), 3);
         OnnxQueryBackbone onnx =
-            new OnnxQueryBackbone((BertConfig) model.config(), model.parameters(), 1)) {
+            new OnnxQueryBackbone((BertConfig) model.config(), model.parameters(), 1, false)) {
       TokenBatch batch =
           model.tokenize(
               List.of("cordless drill", "75 ft. expandable garden hose with nozzle", "sofa"));
@@ -44,6 +45,42 @@ class OnnxQueryBackboneTest {
       for (int i = 0; i < h; i++) {
         assertEquals(actual[2 * h + i], alone[i], 1e-4, "dimension " + i);
       }
+    }
+  }
+
+  @Test
+  void int8LinearsStayCloseToTheFloatBackbone() throws Exception {
+    try (ProsperModel model = Backbones.load("minilm-l6", HeadConfig.DEFAULT, Device.cpu(), 3);
+        OnnxQueryBackbone exact =
+            new OnnxQueryBackbone((BertConfig) model.config(), model.parameters(), 1, false);
+        OnnxQueryBackbone int8 =
+            new OnnxQueryBackbone((BertConfig) model.config(), model.parameters(), 1, true)) {
+      TokenBatch batch =
+          model.tokenize(
+              List.of(
+                  "cordless drill", "75 ft. expandable garden hose with nozzle", "husky ht-2500"));
+      float[] expected = exact.lastHiddenState(batch);
+      float[] actual = int8.lastHiddenState(batch);
+      int h = model.config().hiddenSize();
+      double worstCosine = 1;
+      double largestDifference = 0;
+      for (int r = 0; r < 3; r++) {
+        double dot = 0;
+        double a = 0;
+        double b = 0;
+        for (int i = r * h; i < (r + 1) * h; i++) {
+          dot += expected[i] * actual[i];
+          a += expected[i] * expected[i];
+          b += actual[i] * actual[i];
+          largestDifference = Math.max(largestDifference, Math.abs(expected[i] - actual[i]));
+        }
+        worstCosine = Math.min(worstCosine, dot / Math.sqrt(a * b));
+      }
+      // Measured: 0.975 for the worst of these rows; what it costs in retrieval is measured
+      // held out (README, "Query speed": level with float32).
+      assertTrue(worstCosine > 0.95, "cosine to the float32 backbone " + worstCosine);
+      // Not the float graph by accident: quantization moves the states.
+      assertTrue(largestDifference > 1e-4, "largest difference " + largestDifference);
     }
   }
 }

@@ -54,26 +54,33 @@ restart() {
   bash "$script" start "$node" "$port" "$transport" $watch >/dev/null || echo "FAIL restart: node did not come back"
   curl -fsS -o /dev/null "$url/_cluster/health?wait_for_status=green&timeout=60s"
 }
-# The query's 5 largest terms with the default query runtime (onnx), to compare after the restart
-# (weights differ within float rounding, so only terms far from the edge are compared).
-query_terms() {
-  json "$url/_plugins/prosper/models/restart-model/_encode" \
-    -d '{"mode":"query","top_k":5,"texts":["husky 25 ft. tape measure"]}' |
-    grep -o '"term":"[^"]*"' | sort
-}
-onnx_terms=$(query_terms)
 query_runtime_is() {
-  curl -fsS "$url/_plugins/prosper/models/restart-model" | grep -q "\"query_runtime\":\"$1\""
+  curl -fsS "$url/_plugins/prosper/models/restart-model" | grep -q "\"query_runtime\":\"$1\",\"query_precision\":\"$2\""
 }
-check "queries run in ONNX Runtime by default (the model's status says onnx)" query_runtime_is onnx
+json "$url/_plugins/prosper/models/restart-model/_encode" -d '{"texts":["load me"]}' >/dev/null
+check "queries run in ONNX Runtime with int8 weights by default (the model's status)" query_runtime_is onnx int8
 # This restart also shrinks the encode queue to one task, for the 429 check further down, and
-# sets the query runtime to pytorch.
+# sets the query path to PyTorch in float32.
 PROSPER_NODE_SETTINGS="thread_pool.prosper_encode.queue_size: 1
-prosper.query.runtime: pytorch" restart
-same_terms_in_pytorch() {
-  [[ -n "$onnx_terms" && "$(query_terms)" == "$onnx_terms" ]] && query_runtime_is pytorch
+prosper.query.runtime: pytorch
+prosper.query.precision: float32" restart
+# The query's terms as the node serves them, and as the training job's encode prints them with
+# the same runtime and precision.
+query="husky 25 ft. tape measure"
+node_terms() {
+  json "$url/_plugins/prosper/models/restart-model/_encode" \
+    -d "{\"mode\":\"query\",\"top_k\":8,\"texts\":[\"$query\"]}" | grep -o '"term":"[^"]*"'
 }
-check "prosper.query.runtime: pytorch serves the same query terms and says pytorch" same_terms_in_pytorch
+encode_terms() {
+  "$JAVA_HOME/bin/java" -Dai.djl.offline=true -jar "$jar" encode --mode query --normalize --json \
+    --top-k 8 --query-runtime pytorch --query-precision float32 \
+    --model "$node/config/prosper/models/test-model" "$query" 2>/dev/null | grep -o '"term":"[^"]*"'
+}
+same_terms_in_pytorch() {
+  local served; served=$(node_terms)
+  [[ -n "$served" && "$served" == "$(encode_terms)" ]] && query_runtime_is pytorch float32
+}
+check "prosper.query.runtime: pytorch, precision float32 serve what encode prints with those options" same_terms_in_pytorch
 
 model_survives() { curl -fsS "$url/_plugins/prosper/models/restart-model" | grep -q '"path":"test-model"'; }
 documents_survive() { curl -fsS "$url/restart-index/_count" | grep -q '"count":2'; }

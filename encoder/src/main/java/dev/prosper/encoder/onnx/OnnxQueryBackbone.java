@@ -23,6 +23,7 @@ public final class OnnxQueryBackbone implements AutoCloseable {
 
   private final OnnxSession session;
   private final int hidden;
+  private final boolean int8Linears;
 
   /**
    * @param threads intra-op threads of one run (a short query gains little beyond one)
@@ -33,6 +34,7 @@ public final class OnnxQueryBackbone implements AutoCloseable {
   public OnnxQueryBackbone(
       BertConfig config, Parameters parameters, int threads, boolean int8Linears) {
     this.hidden = config.hiddenSize();
+    this.int8Linears = int8Linears;
     session =
         new OnnxSession(
             BertGraph.lastHiddenState(config, parameters, int8Linears),
@@ -50,6 +52,16 @@ public final class OnnxQueryBackbone implements AutoCloseable {
     int rows = batch.size();
     if (rows == 0) {
       return new float[0];
+    }
+    if (int8Linears && rows > 1) {
+      // Int8 activations are quantized with one scale per run: each text runs alone, unpadded,
+      // so that its terms never depend on the other texts of a batch.
+      float[] values = new float[rows * hidden];
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(
+            lastHiddenState(batch.select(new int[] {r})), 0, values, r * hidden, hidden);
+      }
+      return values;
     }
     int length = batch.paddedLength();
     long[] ids = batch.flatIds();

@@ -10,10 +10,10 @@ import java.util.Map;
 /**
  * A linear projection {@code x · Wᵀ + b} ({@code W} is {@code [out, in]}, as a vocabulary
  * projection's) with int8 weights, run by ONNX Runtime's {@code DynamicQuantizeMatMul}: the rows of
- * {@code x} are quantized on the fly, the weights once, here, with one scale per output (one per
- * vocabulary term), so a query reads a quarter of the float32 bytes. Weights use 7 bits ({@value
- * #LEVELS} levels each side of zero), so that the 8-bit products never saturate the 16-bit sums of
- * CPUs without VNNI. Safe for concurrent use.
+ * {@code x} are quantized on the fly (each on its own), the weights once, here, with one scale per
+ * output (one per vocabulary term), so a query reads a quarter of the float32 bytes. Weights use 7
+ * bits ({@value #LEVELS} levels each side of zero), so that the 8-bit products never saturate the
+ * 16-bit sums of CPUs without VNNI. Safe for concurrent use.
  */
 public final class QuantizedProjection implements AutoCloseable {
 
@@ -79,6 +79,9 @@ public final class QuantizedProjection implements AutoCloseable {
   }
 
   /**
+   * Each row on its own: the operator quantizes its input with one scale per run, so a row's
+   * product never depends on the other rows.
+   *
    * @param x {@code [rows × in]} row-major
    * @return {@code [rows × out]} row-major
    */
@@ -87,16 +90,20 @@ public final class QuantizedProjection implements AutoCloseable {
       throw new IllegalArgumentException(
           rows + " rows of " + in + " need " + rows * in + " values");
     }
-    try (OnnxTensor input =
-            OnnxTensor.createTensor(
-                session.environment, FloatBuffer.wrap(x), new long[] {rows, in});
-        OrtSession.Result result = session.run(Map.of(INPUT, input))) {
-      float[] values = new float[rows * out];
-      ((OnnxTensor) result.get(0)).getFloatBuffer().get(values);
-      return values;
-    } catch (OrtException e) {
-      throw new IllegalStateException("ONNX Runtime failed on an int8 projection: " + e, e);
+    float[] values = new float[rows * out];
+    for (int r = 0; r < rows; r++) {
+      try (OnnxTensor input =
+              OnnxTensor.createTensor(
+                  session.environment,
+                  FloatBuffer.wrap(x, r * in, in).slice(),
+                  new long[] {1, in});
+          OrtSession.Result result = session.run(Map.of(INPUT, input))) {
+        ((OnnxTensor) result.get(0)).getFloatBuffer().get(values, r * out, out);
+      } catch (OrtException e) {
+        throw new IllegalStateException("ONNX Runtime failed on an int8 projection: " + e, e);
+      }
     }
+    return values;
   }
 
   @Override

@@ -230,6 +230,8 @@ class ProsperModelTest {
           assertTrue(actual.containsKey(term.term()), text + ": " + term + " in " + actual);
           assertEquals(term.weight(), actual.get(term.term()), 0.03, text + " " + term);
         }
+        // Each text is quantized on its own: alone it gets exactly its weights in the batch.
+        assertEquals(actual, model.encode(List.of(text), Mode.QUERY).get(0).weights(), text);
       }
       // Back to float32: the ONNX backbone is made again with float weights.
       model.setQueryPrecision(Precision.FLOAT32);

@@ -79,6 +79,11 @@ class OnnxQueryBackboneTest {
       // Measured: 0.975 for the worst of these rows; what it costs in retrieval is measured
       // held out (README, "Query speed": level with float32).
       assertTrue(worstCosine > 0.95, "cosine to the float32 backbone " + worstCosine);
+      // Each text runs alone: a row of a batch is exactly the text alone.
+      float[] alone = int8.lastHiddenState(batch.select(new int[] {1}));
+      for (int i = 0; i < h; i++) {
+        assertEquals(actual[h + i], alone[i], 0f, "dimension " + i);
+      }
       // Not the float graph by accident: quantization moves the states.
       assertTrue(largestDifference > 1e-4, "largest difference " + largestDifference);
     }

@@ -75,6 +75,27 @@ public final class TrainCommand implements Callable<Integer> {
       this.documentTopK = documentTopK;
       this.queryTopK = queryTopK;
     }
+
+    String id() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The recipe a lower-case name names, else an error listing them. */
+    static Recipe of(String value) {
+      for (Recipe candidate : values()) {
+        if (candidate.id().equals(value)) {
+          return candidate;
+        }
+      }
+      throw new IllegalArgumentException(
+          "[--recipe] must be "
+              + java.util.Arrays.stream(values())
+                  .map(Recipe::id)
+                  .collect(java.util.stream.Collectors.joining(" or "))
+              + ", got ["
+              + value
+              + "]");
+    }
   }
 
   @Option(
@@ -218,7 +239,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   /** The run the options describe, with the recipe's defaults where an option was not given. */
   TrainingOptions options() {
-    Recipe defaults = Recipe.valueOf(choice("--recipe", recipe, "prosper", "paper"));
+    Recipe defaults = Recipe.of(recipe);
     return new TrainingOptions(
         data,
         split,
@@ -252,16 +273,5 @@ public final class TrainCommand implements Callable<Integer> {
             l1Q,
             l1D,
             positivesPerQuery != null ? positivesPerQuery : defaults.positivesPerQuery));
-  }
-
-  /** The upper-case constant name of an allowed lower-case value, else an error naming them. */
-  private static String choice(String option, String value, String... allowed) {
-    for (String candidate : allowed) {
-      if (candidate.equals(value)) {
-        return value.toUpperCase(java.util.Locale.ROOT);
-      }
-    }
-    throw new IllegalArgumentException(
-        "[" + option + "] must be " + String.join(" or ", allowed) + ", got [" + value + "]");
   }
 }

@@ -60,9 +60,6 @@ public final class ProsperModel implements AutoCloseable {
   private volatile QueryProjections queryProjections;
   private volatile Precision queryPrecision = Precision.FLOAT32;
 
-  /** The ONNX backbone's threads, to make it again when the precision changes (0: none). */
-  private int onnxThreads;
-
   private volatile OnnxQueryBackbone queryBackbone;
   private volatile int batchSize = DEFAULT_BATCH_SIZE;
   private volatile Stages stages = Stages.NONE;
@@ -192,7 +189,6 @@ public final class ProsperModel implements AutoCloseable {
     view.queryProjections = queryProjections;
     view.queryPrecision = queryPrecision;
     view.queryBackbone = queryBackbone;
-    view.onnxThreads = onnxThreads;
     return view;
   }
 
@@ -304,10 +300,10 @@ public final class ProsperModel implements AutoCloseable {
    * How queries use the two vocabulary projections (default {@link Precision#FLOAT32}). {@link
    * Precision#FLOAT16} copies them now, as the weights are, into half-size arrays (about {@code 2 ×
    * vocab × hidden × 2} bytes more); {@link Precision#INT8} into int8 arrays in ONNX Runtime
-   * sessions ({@code 2 × vocab × hidden} bytes more, {@link #queryPrecisionBytes}). A query then
-   * reads half or a quarter of the bytes, which is most of its cost on a CPU. Only for last pooling
-   * (other heads keep float32). Set it again after the weights change (training never sets it).
-   * Documents are always float32.
+   * sessions (about {@code 2 × vocab × hidden} bytes more once packed). A query then reads half or
+   * a quarter of the bytes, which is most of its cost on a CPU. Only for last pooling (other heads
+   * keep float32). Set it again after the weights change (training never sets it). Documents are
+   * always float32.
    *
    * @throws IllegalStateException if ONNX Runtime cannot load (int8)
    */
@@ -331,26 +327,11 @@ public final class ProsperModel implements AutoCloseable {
                   lrn ? parameters.get(LRN_BIAS) : null);
       queryPrecision = precision;
     }
-    if (queryBackbone != null) {
+    OnnxQueryBackbone onnx = queryBackbone;
+    if (onnx != null && onnx.int8Linears() != (queryPrecision == Precision.INT8)) {
       // The ONNX backbone's linear layers follow the precision.
-      setQueryRuntime(QueryRuntime.ONNX, onnxThreads);
+      setQueryRuntime(QueryRuntime.ONNX, onnx.threads());
     }
-  }
-
-  /**
-   * The bytes a query precision's copies of the two vocabulary projections add to a loaded model (0
-   * where it does not apply).
-   */
-  public static long queryPrecisionBytes(
-      Precision precision, BackboneConfig config, HeadConfig head) {
-    if (precision == Precision.FLOAT32 || head.pooling() != Pooling.LAST) {
-      return 0;
-    }
-    long projections = head.lrn() == Lrn.NONE ? 1 : 2;
-    long bytesPerWeight = precision == Precision.INT8 ? 1 : 2;
-    return Math.multiplyExact(
-        Math.multiplyExact(projections, (long) config.vocabSize() * config.hiddenSize()),
-        bytesPerWeight);
   }
 
   /**
@@ -369,7 +350,6 @@ public final class ProsperModel implements AutoCloseable {
   public synchronized void setQueryRuntime(QueryRuntime runtime, int threads) {
     OnnxQueryBackbone previous = queryBackbone;
     queryBackbone = null;
-    onnxThreads = 0;
     if (previous != null) {
       previous.close();
     }
@@ -379,7 +359,6 @@ public final class ProsperModel implements AutoCloseable {
       queryBackbone =
           new OnnxQueryBackbone(
               (BertConfig) config, parameters, threads, queryPrecision == Precision.INT8);
-      onnxThreads = threads;
     }
   }
 

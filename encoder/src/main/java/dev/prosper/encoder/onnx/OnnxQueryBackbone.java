@@ -23,6 +23,7 @@ public final class OnnxQueryBackbone implements AutoCloseable {
 
   private final OnnxSession session;
   private final int hidden;
+  private final int threads;
   private final boolean int8Linears;
 
   /**
@@ -34,6 +35,7 @@ public final class OnnxQueryBackbone implements AutoCloseable {
   public OnnxQueryBackbone(
       BertConfig config, Parameters parameters, int threads, boolean int8Linears) {
     this.hidden = config.hiddenSize();
+    this.threads = threads;
     this.int8Linears = int8Linears;
     session =
         new OnnxSession(
@@ -103,6 +105,16 @@ public final class OnnxQueryBackbone implements AutoCloseable {
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed on the query backbone: " + e, e);
     }
+  }
+
+  /** ONNX Runtime's intra-op threads of one run. */
+  public int threads() {
+    return threads;
+  }
+
+  /** Whether the transformer layers' linear weights are int8. */
+  public boolean int8Linears() {
+    return int8Linears;
   }
 
   @Override

@@ -69,8 +69,9 @@ public final class ModelRuntime
     FAILED
   }
 
-  /** What this node knows about one model. */
   /**
+   * What this node knows about one model.
+   *
    * @param queryRuntime what runs the backbone of query texts once loaded ({@code onnx} or {@code
    *     pytorch}), else null
    * @param queryPrecision the number format of query texts' vocabulary projections once loaded,

@@ -91,6 +91,15 @@ public final class EvaluateCommand implements Callable<Integer> {
               + " pruning of one encoding of the products, largest first.")
   List<Integer> documentTopK = List.of(0);
 
+  @Option(
+      names = "--document-mean-terms",
+      split = ",",
+      description =
+          "Also index documents pruned by weight: every term at or above one catalogue-wide"
+              + " threshold, chosen so that products keep this many terms on average (of the"
+              + " most --document-top-k keeps). Several values give one row each.")
+  List<Double> documentMeanTerms = List.of();
+
   @Option(names = "--device", description = "auto, cpu or gpu.")
   String device = "auto";
 
@@ -338,26 +347,51 @@ public final class EvaluateCommand implements Callable<Integer> {
     try (ProgressBar bar = bar("encode products", dataset.products().size())) {
       retriever = new SparseRetriever(model, dataset.products(), sizes.get(0), widest, bar::stepBy);
     }
+    for (int k : sizes) {
+      if (k < 0) {
+        throw new IllegalArgumentException("[--query-top-k] must be 0 or positive, got " + k);
+      }
+    }
     for (int documentK : documentSizes) {
       retriever.pruneDocuments(documentK == 0 ? served : documentK);
-      for (int k : sizes) {
-        if (k < 0) {
-          throw new IllegalArgumentException("[--query-top-k] must be 0 or positive, got " + k);
-        }
-        retriever.useQueryTopK(k);
-        List<String> labels = new ArrayList<>();
-        if (sizes.size() > 1) {
-          labels.add("query top-k " + (k == 0 ? "k_q" : k));
-        }
-        if (documentSizes.size() > 1) {
-          labels.add("document top-k " + (documentK == 0 ? "as served" : documentK));
-        }
-        String row = labels.isEmpty() ? name : name + " (" + String.join(", ", labels) + ")";
-        results.put(row, evaluate(row, retriever, texts, judgements));
-      }
+      String documents =
+          documentSizes.size() > 1 || !documentMeanTerms.isEmpty()
+              ? "document top-k " + (documentK == 0 ? "as served" : documentK)
+              : null;
+      evaluateQuerySizes(name, retriever, sizes, documents, texts, judgements, results);
+    }
+    for (double mean : documentMeanTerms) {
+      float threshold = retriever.pruneDocumentsToMeanTerms(mean);
+      String documents =
+          String.format(
+              Locale.ROOT, "document mean terms %s, weight >= %.4f", trim(mean), threshold);
+      evaluateQuerySizes(name, retriever, sizes, documents, texts, judgements, results);
     }
     retriever.pruneDocuments(served);
     return retriever;
+  }
+
+  /** One row per query top-k over the documents as the retriever indexes them now. */
+  private void evaluateQuerySizes(
+      String name,
+      SparseRetriever retriever,
+      List<Integer> sizes,
+      String documents,
+      List<String> texts,
+      List<Map<String, Double>> judgements,
+      Map<String, Map<String, Double>> results) {
+    for (int k : sizes) {
+      retriever.useQueryTopK(k);
+      List<String> labels = new ArrayList<>();
+      if (sizes.size() > 1) {
+        labels.add("query top-k " + (k == 0 ? "k_q" : k));
+      }
+      if (documents != null) {
+        labels.add(documents);
+      }
+      String row = labels.isEmpty() ? name : name + " (" + String.join(", ", labels) + ")";
+      results.put(row, evaluate(row, retriever, texts, judgements));
+    }
   }
 
   private Map<String, Double> evaluate(

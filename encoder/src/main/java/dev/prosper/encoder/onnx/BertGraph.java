@@ -33,6 +33,10 @@ public final class BertGraph {
   private final BertConfig config;
   private final Parameters parameters;
   private final boolean int8Linears;
+
+  /** Int8 activation levels on each side of zero. */
+  static final float ACTIVATION_LEVELS = 127f;
+
   private final GraphWriter g = new GraphWriter("prosper-bert-query");
 
   private BertGraph(BertConfig config, Parameters parameters, boolean int8Linears) {
@@ -50,11 +54,13 @@ public final class BertGraph {
   }
 
   /**
-   * The model, with the six linear layers of every transformer layer in int8 when {@code
-   * int8Linears} is set: 7-bit weights with one scale per output ({@link
-   * QuantizedProjection#quantize}) multiplied by {@code DynamicQuantizeMatMul}, which quantizes the
-   * activations on the fly. A short query reads every weight once, so a quarter of the bytes is
-   * most of what it costs; embeddings and norms stay float32.
+   * The model, with the six linear layers of every transformer layer but the last in int8 when
+   * {@code int8Linears} is set: 7-bit weights with one scale per output ({@link
+   * QuantizedProjection#quantize}) times int8 activations with one scale per token, quantized on
+   * the fly ({@link #int8Dense}). A short query reads every weight once, so a quarter of the bytes
+   * is most of what it costs. The last layer stays float32: it runs for the pooled position only
+   * (its keys and values aside), so it costs little, and its error would reach the terms
+   * unsmoothed. Embeddings and norms stay float32.
    */
   static GraphWriter.Model lastHiddenState(
       BertConfig config, Parameters parameters, boolean int8Linears) {
@@ -151,16 +157,8 @@ public final class BertGraph {
     int out = (int) shape[0];
     int in = (int) shape[1];
     float[] weight = values(name + ".weight");
-    if (int8Linears) {
-      float[] scales = new float[out];
-      byte[] quantized = QuantizedProjection.quantize(weight, out, in, scales);
-      return g.microsoftNode(
-          "DynamicQuantizeMatMul",
-          x,
-          g.int8s(name + ".weight", quantized, in, out),
-          g.floats(name + ".scale", scales, out),
-          "",
-          g.floats(name + ".bias", values(name + ".bias"), out));
+    if (int8Linears && l < config.layers() - 1) {
+      return int8Dense(x, name, weight, out, in);
     }
     float[] transposed = new float[weight.length];
     for (int o = 0; o < out; o++) {
@@ -170,6 +168,48 @@ public final class BertGraph {
     }
     String product =
         g.node("MatMul", List.of(), x, g.floats(name + ".weight", transposed, in, out));
+    return g.node("Add", List.of(), product, g.floats(name + ".bias", values(name + ".bias"), out));
+  }
+
+  /**
+   * {@code x · weightᵀ + bias} in int8: each token's row of {@code x} is scaled by its own largest
+   * magnitude to ±{@value #ACTIVATION_LEVELS} and rounded, multiplied by the int8 weights exactly
+   * ({@code MatMulInteger}, int32 sums), and scaled back by the token's and the output's scales. A
+   * token's result never depends on the other tokens or texts of a batch, and one loud token
+   * ({@code [CLS]}, {@code [SEP]}) does not coarsen the others, as one scale per run would.
+   */
+  private String int8Dense(String x, String name, float[] weight, int out, int in) {
+    float[] scales = new float[out];
+    byte[] quantized = QuantizedProjection.quantize(weight, out, in, scales);
+    String largest =
+        g.node(
+            "ReduceMax",
+            List.of(GraphWriter.intsAttribute("axes", -1), GraphWriter.intAttribute("keepdims", 1)),
+            g.node("Abs", List.of(), x));
+    // An all-zero row gets a tiny step instead of 0 (its products are 0 either way).
+    String step =
+        g.node(
+            "Div",
+            List.of(),
+            g.node("Max", List.of(), largest, g.scalar(1e-30f)),
+            g.scalar(ACTIVATION_LEVELS));
+    String rounded =
+        g.node(
+            "Cast",
+            List.of(GraphWriter.intAttribute("to", GraphWriter.INT8)),
+            g.node("Round", List.of(), g.node("Div", List.of(), x, step)));
+    String sums =
+        g.node("MatMulInteger", List.of(), rounded, g.int8s(name + ".weight", quantized, in, out));
+    String product =
+        g.node(
+            "Mul",
+            List.of(),
+            g.node(
+                "Mul",
+                List.of(),
+                g.node("Cast", List.of(GraphWriter.intAttribute("to", GraphWriter.FLOAT)), sums),
+                step),
+            g.floats(name + ".scale", scales, out));
     return g.node("Add", List.of(), product, g.floats(name + ".bias", values(name + ".bias"), out));
   }
 

@@ -55,16 +55,6 @@ public final class OnnxQueryBackbone implements AutoCloseable {
     if (rows == 0) {
       return new float[0];
     }
-    if (int8Linears && rows > 1) {
-      // Int8 activations are quantized with one scale per run: each text runs alone, unpadded,
-      // so that its terms never depend on the other texts of a batch.
-      float[] values = new float[rows * hidden];
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(
-            lastHiddenState(batch.select(new int[] {r})), 0, values, r * hidden, hidden);
-      }
-      return values;
-    }
     int length = batch.paddedLength();
     long[] ids = batch.flatIds();
     long[] mask = batch.flatAttentionMask();

@@ -76,13 +76,14 @@ class OnnxQueryBackboneTest {
         }
         worstCosine = Math.min(worstCosine, dot / Math.sqrt(a * b));
       }
-      // Measured: 0.975 for the worst of these rows; what it costs in retrieval is measured
-      // held out (README, "Query speed": level with float32).
-      assertTrue(worstCosine > 0.95, "cosine to the float32 backbone " + worstCosine);
-      // Each text runs alone: a row of a batch is exactly the text alone.
-      float[] alone = int8.lastHiddenState(batch.select(new int[] {1}));
+      // Measured: 0.992 for the worst of these rows (0.975 with one activation scale per text);
+      // what it costs in retrieval is measured held out (README, "Query speed").
+      assertTrue(worstCosine > 0.985, "cosine to the float32 backbone " + worstCosine);
+      // Every token has its own activation scale: the shortest text, padded in the batch, gives
+      // exactly what it gives alone.
+      float[] alone = int8.lastHiddenState(batch.select(new int[] {0}));
       for (int i = 0; i < h; i++) {
-        assertEquals(actual[h + i], alone[i], 0f, "dimension " + i);
+        assertEquals(actual[i], alone[i], 0f, "dimension " + i);
       }
       // Not the float graph by accident: quantization moves the states.
       assertTrue(largestDifference > 1e-4, "largest difference " + largestDifference);

@@ -80,15 +80,62 @@ public final class SparseRetriever implements Retriever {
   }
 
   /**
-   * Builds the inverted index from each product's first {@code topK} terms (heaviest first),
-   * normalised again as served (a no-op unless the model normalises documents).
+   * Re-indexes the encoded products keeping every term whose weight reaches one threshold for the
+   * whole catalogue: the weight at which the products keep {@code meanTerms} terms on average (of
+   * at most what the constructor kept). A product keeps as many terms as carry that weight, and at
+   * least its largest.
+   *
+   * @return the threshold
    */
+  public float pruneDocumentsToMeanTerms(double meanTerms) {
+    if (!(meanTerms >= 1)) {
+      throw new IllegalArgumentException(
+          "[--document-mean-terms] must be at least 1, got " + meanTerms);
+    }
+    int total = 0;
+    for (SparseVector text : encoded) {
+      total += text.size();
+    }
+    float[] weights = new float[total];
+    int filled = 0;
+    for (SparseVector text : encoded) {
+      for (SparseVector.Term term : text.terms()) {
+        weights[filled++] = term.weight();
+      }
+    }
+    java.util.Arrays.sort(weights);
+    long kept = Math.min(total, Math.round(meanTerms * encoded.size()));
+    float threshold = kept == 0 ? Float.MAX_VALUE : weights[(int) (total - kept)];
+    index(text -> Math.max(1, countAtLeast(text, threshold)));
+    return threshold;
+  }
+
+  private static int countAtLeast(SparseVector text, float threshold) {
+    int count = 0;
+    for (SparseVector.Term term : text.terms()) {
+      if (term.weight() < threshold) {
+        break;
+      }
+      count++;
+    }
+    return count;
+  }
+
   private void index(int topK) {
+    index(text -> topK);
+  }
+
+  /**
+   * Builds the inverted index from each product's first {@code keep(product)} terms (heaviest
+   * first), normalised again as served (a no-op unless the model normalises documents).
+   */
+  private void index(java.util.function.ToIntFunction<SparseVector> keep) {
     int vocab = model.config().vocabSize();
     List<SparseVector> documents = new ArrayList<>(encoded.size());
     int[] df = new int[vocab];
     long totalTerms = 0;
     for (SparseVector text : encoded) {
+      int topK = keep.applyAsInt(text);
       SparseVector kept =
           text.size() <= topK ? text : model.head().normalize(text.topK(topK), Mode.DOCUMENT);
       documents.add(kept);

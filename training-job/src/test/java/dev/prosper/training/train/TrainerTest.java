@@ -153,6 +153,8 @@ class TrainerTest {
         "--hybrid",
         "--document-top-k",
         "0,8,4",
+        "--document-mean-terms",
+        "6",
         "--baselines",
         "bm25-english",
         "--permutations",
@@ -177,6 +179,14 @@ class TrainerTest {
         hybridRows.path("trained (document top-k 8)").path("mean document terms").asDouble();
     assertTrue(pruned4 > 0 && pruned4 <= 4 && pruned4 < pruned8 && pruned8 <= 8, names.toString());
     assertTrue(servedTerms > pruned8, "as served keeps more terms: " + servedTerms);
+    // Pruning by weight: one threshold for the catalogue, 6 terms per product on average.
+    String byWeight =
+        names.stream()
+            .filter(n -> n.startsWith("trained (document mean terms 6, weight >= "))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(names.toString()));
+    double meanByWeight = hybridRows.path(byWeight).path("mean document terms").asDouble();
+    assertEquals(6, meanByWeight, 0.5, byWeight);
     assertTrue(Files.size(hybrid.resolve("quality-vs-document-terms.png")) > 1000);
     assertTrue(Files.size(hybrid.resolve("quality-vs-overlap.png")) > 1000);
     // Without a hold-out the fusion weight would be chosen on the evaluated queries: refused.

@@ -70,8 +70,8 @@ if [[ -f "$MODEL_DIR/prosper.json" ]]; then
 else
   echo "==> 2/6 Default model: generating the sample catalogue and training (a few minutes, once)"
   [[ -f "$CATALOGUE/products.tsv" ]] || "${JOB[@]}" sample-data --output "$CATALOGUE"
-  # train's default recipe (lr 1e-4, one epoch, documents served with 64 terms, queries with
-  # 32, no weight on punctuation), adapted to the sample: positives are the exact matches
+  # train's default recipe (lr 1e-4, one epoch, documents served with the terms above one weight
+  # threshold, 64 on average, queries with 32, no weight on punctuation), adapted to the sample: positives are the exact matches
   # (grade 3), and grade 1-2 products, which share only a type or a brand, are real hard
   # negatives here (on Home Depot they are "partly relevant" and hurt); no pseudo-queries, since
   # the sample's queries are themselves made from the titles the same way; one positive per query

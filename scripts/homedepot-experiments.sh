@@ -161,7 +161,7 @@ if [[ $stages == *variant* ]]; then
   echo "training wall time: $(($(date +%s) - start)) s" | tee "$out/prosper-$name/wall-time.txt" >&2
   $job evaluate --data "$data" --min-grade 2.5 --holdout-percent 10 \
     --model "PROSPER $name=$out/prosper-$name/artefact" \
-    --query-top-k 32,16 --document-top-k 0,32,16 --hybrid \
+    --query-top-k 32,16 --document-top-k 0,256,32 --document-mean-terms 64,48 --hybrid \
     --baselines bm25-english --output "$out/eval-$name"
 fi
 

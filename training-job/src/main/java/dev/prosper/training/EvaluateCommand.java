@@ -353,7 +353,11 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
     }
     for (int documentK : documentSizes) {
-      retriever.pruneDocuments(documentK == 0 ? served : documentK);
+      if (documentK == 0) {
+        retriever.pruneDocumentsAsServed();
+      } else {
+        retriever.pruneDocuments(documentK);
+      }
       String documents =
           documentSizes.size() > 1 || !documentMeanTerms.isEmpty()
               ? "document top-k " + (documentK == 0 ? "as served" : documentK)
@@ -367,7 +371,7 @@ public final class EvaluateCommand implements Callable<Integer> {
               Locale.ROOT, "document mean terms %s, weight >= %.4f", trim(mean), threshold);
       evaluateQuerySizes(name, retriever, sizes, documents, texts, judgements, results);
     }
-    retriever.pruneDocuments(served);
+    retriever.pruneDocumentsAsServed();
     return retriever;
   }
 

@@ -51,6 +51,26 @@ public final class HeadOptions {
       showDefaultValue = Visibility.NEVER)
   Integer documentTopK;
 
+  @Option(
+      names = "--document-mean-terms",
+      description =
+          "Served documents keep the terms that reach one weight threshold, chosen after each"
+              + " epoch on the validation products so that they keep this many terms on average"
+              + " (at most --document-top-k; recorded in the artefact as document_min_weight)."
+              + " 0: no threshold (default: the recipe's).",
+      showDefaultValue = Visibility.NEVER)
+  Double documentMeanTerms;
+
+  /** The mean served document terms the threshold aims at, or 0 for none. */
+  public double documentMeanTerms(double recipeMeanTerms) {
+    double mean = documentMeanTerms != null ? documentMeanTerms : recipeMeanTerms;
+    if (!(mean == 0 || mean >= 1)) {
+      throw new IllegalArgumentException(
+          "[--document-mean-terms] must be 0 (no threshold) or at least 1, got " + mean);
+    }
+    return mean;
+  }
+
   /**
    * The head, with the recipe's served sizes where the options were not given (never more than the
    * windows).
@@ -76,6 +96,7 @@ public final class HeadOptions {
         HeadConfig.Normalization.of(normalization),
         maxLength,
         HeadConfig.Terms.of(terms),
-        documentTopK);
+        documentTopK,
+        0f);
   }
 }

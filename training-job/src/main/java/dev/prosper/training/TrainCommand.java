@@ -47,18 +47,19 @@ public final class TrainCommand implements Callable<Integer> {
   enum Recipe {
     /**
      * The best recipe measured on Home Depot's held-out queries (README, "Model quality"): lr 1e-4
-     * for one epoch, 10,000 pseudo-queries, up to 8 positives per query, documents served with
-     * their 64 largest terms and queries with 32.
+     * for one epoch, 10,000 pseudo-queries, up to 8 positives per query, documents served with the
+     * terms above one weight threshold, 64 on average and at most 256, and queries with 32.
      */
-    PROSPER(1e-4, 1, 10_000, 8, 64, 32),
+    PROSPER(1e-4, 1, 10_000, 8, 256, 64, 32),
     /** The paper's appendix C.2: lr 3e-5, 5 epochs, logged queries only, the windows, 16 terms. */
-    PAPER(3e-5, 5, 0, 1, 0, 16);
+    PAPER(3e-5, 5, 0, 1, 0, 0, 16);
 
     final double learningRate;
     final int epochs;
     final int pseudoQueries;
     final int positivesPerQuery;
     final int documentTopK;
+    final double documentMeanTerms;
     final int queryTopK;
 
     Recipe(
@@ -67,12 +68,14 @@ public final class TrainCommand implements Callable<Integer> {
         int pseudoQueries,
         int positivesPerQuery,
         int documentTopK,
+        double documentMeanTerms,
         int queryTopK) {
       this.learningRate = learningRate;
       this.epochs = epochs;
       this.pseudoQueries = pseudoQueries;
       this.positivesPerQuery = positivesPerQuery;
       this.documentTopK = documentTopK;
+      this.documentMeanTerms = documentMeanTerms;
       this.queryTopK = queryTopK;
     }
 
@@ -101,10 +104,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--recipe",
       description =
-          "Defaults of --lr, --epochs, --pseudo-queries, --positives-per-query, --document-top-k"
-              + " and --query-top-k: prosper (the best measured on Home Depot: 1e-4, 1, 10000, 8,"
-              + " 64, 32) or paper (the paper's appendix C.2: 3e-5, 5, 0, 1, 0, 16). Options given"
-              + " explicitly win.")
+          "Defaults of --lr, --epochs, --pseudo-queries, --positives-per-query, --document-top-k,"
+              + " --document-mean-terms and --query-top-k: prosper (the best measured on Home"
+              + " Depot: 1e-4, 1, 10000, 8, 256, 64, 32) or paper (the paper's appendix C.2: 3e-5,"
+              + " 5, 0, 1, 0, 0, 16). Options given explicitly win.")
   String recipe = "prosper";
 
   @Mixin HeadOptions head = new HeadOptions();
@@ -247,6 +250,7 @@ public final class TrainCommand implements Callable<Integer> {
         holdoutPercent,
         backbone,
         head.toHeadConfig(defaults.documentTopK, defaults.queryTopK),
+        head.documentMeanTerms(defaults.documentMeanTerms),
         output,
         epochs != null ? epochs : defaults.epochs,
         batchSize,

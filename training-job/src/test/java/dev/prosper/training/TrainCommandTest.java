@@ -29,7 +29,8 @@ class TrainCommandTest {
     assertEquals(1, options.epochs());
     assertEquals(10_000, options.levers().pseudoQueries());
     assertEquals(8, options.levers().positivesPerQuery());
-    assertEquals(64, options.head().documentTopK());
+    assertEquals(256, options.head().documentTopK());
+    assertEquals(64, options.documentMeanTerms());
     assertEquals(32, options.head().queryTopK());
     // Unchanged from the paper: batch, weight decay, warm-up, FLOPS weights, windows.
     assertEquals(64, options.batchSize());
@@ -49,6 +50,7 @@ class TrainCommandTest {
     assertEquals(0, options.levers().pseudoQueries());
     assertEquals(1, options.levers().positivesPerQuery());
     assertEquals(512, options.head().documentTopK(), "the whole window k_d");
+    assertEquals(0, options.documentMeanTerms(), "no weight threshold");
     assertEquals(16, options.head().queryTopK());
   }
 
@@ -64,6 +66,11 @@ class TrainCommandTest {
     assertEquals(0, prosper.levers().pseudoQueries());
     assertEquals(1, prosper.levers().positivesPerQuery());
     assertEquals(1e-4, prosper.learningRate());
+    assertEquals(0, parse("--document-mean-terms", "0").documentMeanTerms());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> parse("--document-mean-terms", "0.5"));
+    assertEquals(
+        "[--document-mean-terms] must be 0 (no threshold) or at least 1, got 0.5", e.getMessage());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.prosper.encoder.head;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.prosper.encoder.SparseVector;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -22,6 +23,10 @@ import java.util.Locale;
  *     {@code .} or {@code -}, which no shopper searches for); artefacts without the field: all
  * @param documentTopK terms a document keeps when served (index-time pruning, at most k_d);
  *     artefacts without the field: k_d
+ * @param documentMinWeight the weight a served document term must reach (index-time pruning by
+ *     weight, after {@code documentTopK}; a document always keeps its largest term): one threshold
+ *     for the whole catalogue, so a product keeps as many terms as carry weight; 0 (artefacts
+ *     without the field): none
  */
 public record HeadConfig(
     @JsonProperty("pooling") Pooling pooling,
@@ -33,7 +38,8 @@ public record HeadConfig(
     @JsonProperty("normalization") Normalization normalization,
     @JsonProperty("max_length") int maxLength,
     @JsonProperty("terms") Terms terms,
-    @JsonProperty("document_top_k") int documentTopK) {
+    @JsonProperty("document_top_k") int documentTopK,
+    @JsonProperty("document_min_weight") float documentMinWeight) {
 
   /**
    * The paper's defaults: last pooling, residual LRN, fixed window 256/512, query-L2, length 64.
@@ -49,7 +55,8 @@ public record HeadConfig(
           Normalization.QUERY_L2,
           64,
           Terms.ALL,
-          512);
+          512,
+          0f);
 
   public HeadConfig {
     require(pooling != null, "pooling", "is required");
@@ -67,6 +74,10 @@ public record HeadConfig(
       documentTopK = documentWindow;
     }
     require(documentTopK > 0, "document_top_k", "must be positive, got " + documentTopK);
+    require(
+        Float.isFinite(documentMinWeight) && documentMinWeight >= 0f,
+        "document_min_weight",
+        "must be a finite number >= 0, got " + documentMinWeight);
   }
 
   private static void require(boolean condition, String field, String problem) {
@@ -130,7 +141,17 @@ public record HeadConfig(
   /** The same head with other windows (document_top_k stays, capped by the new k_d at serving). */
   public HeadConfig withWindows(int kq, int kd) {
     return new HeadConfig(
-        pooling, lrn, lfw, kq, kd, queryTopK, normalization, maxLength, terms, documentTopK);
+        pooling,
+        lrn,
+        lfw,
+        kq,
+        kd,
+        queryTopK,
+        normalization,
+        maxLength,
+        terms,
+        documentTopK,
+        documentMinWeight);
   }
 
   /** The same head serving documents with at most {@code topK} terms. */
@@ -145,7 +166,40 @@ public record HeadConfig(
         normalization,
         maxLength,
         terms,
-        topK);
+        topK,
+        documentMinWeight);
+  }
+
+  /** The same head serving documents with the terms that reach {@code minWeight} (0: all). */
+  public HeadConfig withDocumentMinWeight(float minWeight) {
+    return new HeadConfig(
+        pooling,
+        lrn,
+        lfw,
+        queryWindow,
+        documentWindow,
+        queryTopK,
+        normalization,
+        maxLength,
+        terms,
+        documentTopK,
+        minWeight);
+  }
+
+  /**
+   * A served document's terms that reach {@link #documentMinWeight} (heaviest first), and at least
+   * its largest; queries and heads without a threshold keep every term.
+   */
+  public SparseVector keepServedTerms(SparseVector vector, Mode mode) {
+    if (mode != Mode.DOCUMENT || documentMinWeight <= 0f || vector.size() <= 1) {
+      return vector;
+    }
+    int kept = 1;
+    List<SparseVector.Term> terms = vector.terms();
+    while (kept < terms.size() && terms.get(kept).weight() >= documentMinWeight) {
+      kept++;
+    }
+    return vector.topK(kept);
   }
 
   /** Lower-case names with dashes, as written in prosper.json and on command lines. */

@@ -563,9 +563,10 @@ public final class ProsperModel implements AutoCloseable {
   /**
    * The terms of {@link #encode(List, Mode, int)} before normalisation: the {@code topK} largest
    * weights W of eq. 9 (queries and documents alike, except that queries use the {@link
-   * #setQueryPrecision query precision}). Texts are encoded in batches; longer ones than the max
-   * length are truncated. The same text gives the same terms alone or in any batch (up to float
-   * rounding in the last bits).
+   * #setQueryPrecision query precision}); a document then keeps those that reach the head's {@link
+   * HeadConfig#documentMinWeight} ({@link HeadConfig#keepServedTerms}). Texts are encoded in
+   * batches; longer ones than the max length are truncated. The same text gives the same terms
+   * alone or in any batch (up to float rounding in the last bits).
    *
    * @throws IllegalArgumentException if a text is null or topK < 1
    */
@@ -601,7 +602,7 @@ public final class ProsperModel implements AutoCloseable {
       }
       lap("release arrays", time);
       for (int r = 0; r < rows.length; r++) {
-        encoded[rows[r]] = vectors[r];
+        encoded[rows[r]] = head.keepServedTerms(vectors[r], mode);
       }
     }
     return List.of(encoded);

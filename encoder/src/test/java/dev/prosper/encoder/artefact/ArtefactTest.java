@@ -133,6 +133,42 @@ class ArtefactTest {
     assertEquals(512, manifest.head().documentTopK());
     assertEquals(512, manifest.head().servedTopK(Mode.DOCUMENT));
     assertEquals(16, manifest.head().servedTopK(Mode.QUERY));
+    assertEquals(0f, manifest.head().documentMinWeight(), "no weight threshold");
+  }
+
+  @Test
+  void documentsKeepTheTermsThatReachTheArtefactsWeightThreshold() throws IOException {
+    float threshold;
+    SparseVector whole;
+    try (ProsperModel loaded = Artefact.load(artefact, Device.cpu())) {
+      whole = loaded.encode(TEXTS.subList(0, 1), Mode.DOCUMENT, 512).get(0);
+      threshold = whole.terms().get(whole.size() / 4).weight();
+    }
+    editManifest(m -> ((ObjectNode) m.get("head")).put("document_min_weight", threshold));
+    try (ProsperModel loaded = Artefact.load(artefact, Device.cpu())) {
+      SparseVector kept = loaded.encode(TEXTS.subList(0, 1), Mode.DOCUMENT).get(0);
+      long expected = whole.terms().stream().filter(t -> t.weight() >= threshold).count();
+      assertEquals(expected, kept.size());
+      assertTrue(kept.size() < whole.size() / 2, kept.size() + " of " + whole.size());
+      assertEquals(whole.topK(kept.size()).weights(), kept.weights());
+      // Queries are never cut by the document threshold.
+      assertEquals(
+          loaded.encode(TEXTS.subList(0, 1), Mode.QUERY, 64).get(0).size(),
+          loaded
+              .withHead(loaded.head().withDocumentMinWeight(0f))
+              .encode(TEXTS.subList(0, 1), Mode.QUERY, 64)
+              .get(0)
+              .size());
+      // A threshold above every weight still leaves a document its largest term.
+      SparseVector one =
+          loaded
+              .withHead(loaded.head().withDocumentMinWeight(1e9f))
+              .encode(TEXTS.subList(0, 1), Mode.DOCUMENT)
+              .get(0);
+      assertEquals(whole.topK(1).weights(), one.weights());
+    }
+    editManifest(m -> ((ObjectNode) m.get("head")).put("document_min_weight", -1));
+    assertInvalid("[document_min_weight] must be a finite number >= 0, got -1.0");
   }
 
   @Test

@@ -97,7 +97,8 @@ class ProsperModelTest {
               normalization,
               d.maxLength(),
               d.terms(),
-              16);
+              16,
+              0f);
       ProsperModel view = model.withHead(head);
       for (Mode mode : Mode.values()) {
         List<SparseVector> served = view.encode(texts, mode);
@@ -294,7 +295,8 @@ class ProsperModelTest {
             d.normalization(),
             d.maxLength(),
             d.terms(),
-            d.documentTopK());
+            d.documentTopK(),
+            d.documentMinWeight());
     assertFalse(ProsperModel.onnxApplies(model.config(), max));
     assertEquals(0, ProsperModel.queryRuntimeBytes(QueryRuntime.ONNX, model.config(), max));
     assertEquals(

@@ -41,7 +41,7 @@ public final class SparseRetriever implements Retriever {
   /**
    * @param queryTopK at most this many query terms (0: the model's k_q)
    * @param documentTopK at most this many document terms (0: as served, the artefact's
-   *     document_top_k)
+   *     document_top_k and document_min_weight)
    */
   public SparseRetriever(
       ProsperModel model,
@@ -55,17 +55,23 @@ public final class SparseRetriever implements Retriever {
         documentTopK > 0
             ? Math.min(model.head().window(Mode.DOCUMENT), documentTopK)
             : model.head().servedTopK(Mode.DOCUMENT);
+    // Encoded without the weight threshold and normalisation, which each index applies itself.
+    ProsperModel documents = model.withHead(model.head().withDocumentMinWeight(0f));
     this.ids = new ArrayList<>(products.keySet());
     List<String> titles = new ArrayList<>(products.values());
     encoded = new ArrayList<>(titles.size());
     for (int start = 0; start < titles.size(); start += CHUNK) {
       List<String> chunk = titles.subList(start, Math.min(titles.size(), start + CHUNK));
-      encoded.addAll(model.encode(chunk, Mode.DOCUMENT, documentK));
+      encoded.addAll(documents.encodeUnnormalized(chunk, Mode.DOCUMENT, documentK));
       if (progress != null) {
         progress.accept(chunk.size());
       }
     }
-    index(Integer.MAX_VALUE);
+    if (documentTopK > 0) {
+      index(text -> text);
+    } else {
+      pruneDocumentsAsServed();
+    }
   }
 
   /**
@@ -76,7 +82,17 @@ public final class SparseRetriever implements Retriever {
     if (topK < 1) {
       throw new IllegalArgumentException("[--document-top-k] must be at least 1, got " + topK);
     }
-    index(topK);
+    index(text -> text.topK(topK));
+  }
+
+  /**
+   * Re-indexes the encoded products as the plugin serves them: the artefact's document_top_k, then
+   * its document_min_weight ({@link dev.prosper.encoder.head.HeadConfig#keepServedTerms}).
+   */
+  public void pruneDocumentsAsServed() {
+    var head = model.head();
+    int topK = head.servedTopK(Mode.DOCUMENT);
+    index(text -> head.keepServedTerms(text.topK(topK), Mode.DOCUMENT));
   }
 
   /**
@@ -92,52 +108,48 @@ public final class SparseRetriever implements Retriever {
       throw new IllegalArgumentException(
           "[--document-mean-terms] must be at least 1, got " + meanTerms);
     }
+    float threshold = thresholdForMeanTerms(encoded, meanTerms);
+    var head = model.head().withDocumentMinWeight(threshold);
+    index(text -> head.keepServedTerms(text, Mode.DOCUMENT));
+    return threshold;
+  }
+
+  /**
+   * The weight at or above which {@code vectors} keep {@code meanTerms} terms each on average: the
+   * {@code round(meanTerms · n)}-th largest of all their weights (the smallest weight when they
+   * have fewer).
+   */
+  public static float thresholdForMeanTerms(List<SparseVector> vectors, double meanTerms) {
     int total = 0;
-    for (SparseVector text : encoded) {
+    for (SparseVector text : vectors) {
       total += text.size();
+    }
+    if (total == 0) {
+      return 0f;
     }
     float[] weights = new float[total];
     int filled = 0;
-    for (SparseVector text : encoded) {
+    for (SparseVector text : vectors) {
       for (SparseVector.Term term : text.terms()) {
         weights[filled++] = term.weight();
       }
     }
     java.util.Arrays.sort(weights);
-    long kept = Math.min(total, Math.round(meanTerms * encoded.size()));
-    float threshold = kept == 0 ? Float.MAX_VALUE : weights[(int) (total - kept)];
-    index(text -> Math.max(1, countAtLeast(text, threshold)));
-    return threshold;
-  }
-
-  private static int countAtLeast(SparseVector text, float threshold) {
-    int count = 0;
-    for (SparseVector.Term term : text.terms()) {
-      if (term.weight() < threshold) {
-        break;
-      }
-      count++;
-    }
-    return count;
-  }
-
-  private void index(int topK) {
-    index(text -> topK);
+    long kept = Math.max(1, Math.min(total, Math.round(meanTerms * vectors.size())));
+    return weights[(int) (total - kept)];
   }
 
   /**
-   * Builds the inverted index from each product's first {@code keep(product)} terms (heaviest
-   * first), normalised again as served (a no-op unless the model normalises documents).
+   * Builds the inverted index from each product's terms that {@code keep} leaves (heaviest first),
+   * normalised as served.
    */
-  private void index(java.util.function.ToIntFunction<SparseVector> keep) {
+  private void index(java.util.function.UnaryOperator<SparseVector> keep) {
     int vocab = model.config().vocabSize();
     List<SparseVector> documents = new ArrayList<>(encoded.size());
     int[] df = new int[vocab];
     long totalTerms = 0;
     for (SparseVector text : encoded) {
-      int topK = keep.applyAsInt(text);
-      SparseVector kept =
-          text.size() <= topK ? text : model.head().normalize(text.topK(topK), Mode.DOCUMENT);
+      SparseVector kept = model.head().normalize(keep.apply(text), Mode.DOCUMENT);
       documents.add(kept);
       for (SparseVector.Term term : kept.terms()) {
         df[term.id()]++;

@@ -354,22 +354,39 @@ public final class Trainer {
         }
       }
       double seconds = (System.nanoTime() - started) / 1e9;
-      HeadConfig current = head.withWindows(queryWindow, documentWindow);
-      double mrr =
-          Validation.mrr10(model, current, data, validation, validationCorpus, o.minGrade(), log);
+      HeadConfig windows = head.withWindows(queryWindow, documentWindow);
+      Validation.Result validated =
+          Validation.mrr10(
+              model,
+              windows,
+              o.documentMeanTerms(),
+              data,
+              validation,
+              validationCorpus,
+              o.minGrade(),
+              log);
+      double mrr = validated.mrr10();
+      HeadConfig current = windows.withDocumentMinWeight(validated.documentMinWeight());
       int queryTerms = current.servedTopK(Mode.QUERY);
       history.add(mrr);
       log.printf(
           Locale.ROOT,
           "epoch %d: %.1f pairs/s, %d updates skipped (non-finite gradient), validation MRR@10"
-              + " %.4f on %d queries (%d query terms) over %d products%n",
+              + " %.4f on %d queries (%d query terms) over %d products%s%n",
           epoch + 1,
           pairs / seconds,
           skipped,
           mrr,
           validation.size(),
           queryTerms,
-          validationCorpus.size());
+          validationCorpus.size(),
+          o.documentMeanTerms() > 0
+              ? String.format(
+                  Locale.ROOT,
+                  " (document terms weighing >= %.4f: %.0f on average)",
+                  current.documentMinWeight(),
+                  o.documentMeanTerms())
+              : "");
       double peak = dev.prosper.training.bench.EncoderBenchmark.peakRssMiB();
       if (!Double.isNaN(peak)) {
         log.printf(Locale.ROOT, "peak resident memory so far: %,d MiB%n", Math.round(peak));
@@ -447,6 +464,7 @@ public final class Trainer {
     map.put("seed", o.seed());
     map.put("terms", o.head().terms().id());
     map.put("document_top_k", o.head().documentTopK());
+    map.put("document_mean_terms", o.documentMeanTerms());
     map.put("hard_negatives", o.levers().hardNegatives());
     map.put("hard_negative_depth", o.levers().hardNegativeDepth());
     map.put("mlm_steps", o.levers().mlmSteps());

@@ -7,6 +7,9 @@ import java.nio.file.Path;
  * Everything a training run depends on; the paper's defaults (its appendix C.2: AdamW, lr 3e-5,
  * weight decay 0.1, warm-up 0.3 epoch, batch 64, 5 epochs) unless overridden.
  *
+ * @param documentMeanTerms served documents keep the terms that reach one weight threshold, chosen
+ *     after each epoch on the validation products so that they keep this many on average (0: no
+ *     threshold)
  * @param maxStepsPerEpoch 0 for whole epochs; otherwise a cap (short runs and tests)
  * @param validationCorpus products in the validation corpus: every product judged for a validation
  *     query plus random others up to this size (0: all products)
@@ -19,6 +22,7 @@ public record TrainingOptions(
     int holdoutPercent,
     String backbone,
     HeadConfig head,
+    double documentMeanTerms,
     Path output,
     int epochs,
     int batchSize,

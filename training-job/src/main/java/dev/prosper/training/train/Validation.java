@@ -42,13 +42,22 @@ public final class Validation {
   }
 
   /**
+   * The validation score and the document weight threshold it was measured with.
+   *
+   * @param documentMinWeight the threshold served documents keep terms above (0: none)
+   */
+  record Result(double mrr10, float documentMinWeight) {}
+
+  /**
    * MRR@10 of the model under {@code head} on the validation queries, each served with the head's
    * {@code query_top_k} terms, as the plugin serves them (so the best epoch is the best one for
-   * serving).
+   * serving). With {@code documentMeanTerms} the corpus is indexed with one weight threshold, the
+   * one at which its products keep that many terms on average, which the artefact then records.
    */
-  static double mrr10(
+  static Result mrr10(
       ProsperModel model,
       HeadConfig head,
+      double documentMeanTerms,
       Dataset data,
       List<String> validation,
       Map<String, String> corpus,
@@ -60,9 +69,15 @@ public final class Validation {
     try (ProgressBar bar = Progress.bar("validation", corpus.size(), log)) {
       retriever = new SparseRetriever(view, corpus, head.queryTopK(), 0, bar::stepBy);
     }
+    float threshold =
+        documentMeanTerms > 0
+            ? retriever.pruneDocumentsToMeanTerms(documentMeanTerms)
+            : head.documentMinWeight();
     List<String> texts = validation.stream().map(q -> data.queries().get(q)).toList();
     List<Map<String, Double>> judgements =
         validation.stream().map(q -> data.qrels().getOrDefault(q, Map.of())).toList();
-    return RankingMetrics.compute(retriever.search(texts, 100), judgements, minGrade).get("MRR@10");
+    double mrr =
+        RankingMetrics.compute(retriever.search(texts, 100), judgements, minGrade).get("MRR@10");
+    return new Result(mrr, threshold);
   }
 }

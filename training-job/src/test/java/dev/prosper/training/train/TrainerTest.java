@@ -43,6 +43,7 @@ class TrainerTest {
         0,
         "minilm-l6",
         HeadConfig.DEFAULT,
+        20,
         output,
         2,
         8,
@@ -87,6 +88,22 @@ class TrainerTest {
       SparseVector encoded = model.encode(List.of("patio umbrella"), Mode.QUERY, 256).get(0);
       assertTrue(encoded.size() > 0);
       assertTrue(encoded.terms().stream().anyMatch(t -> t.literal() && t.term().equals("patio")));
+      // Documents keep the terms above the threshold validation chose for 20 terms on average.
+      float threshold = model.head().documentMinWeight();
+      assertTrue(threshold > 0, "document_min_weight " + threshold);
+      assertTrue(log.contains(String.format(java.util.Locale.ROOT, ">= %.4f: 20 on", threshold)));
+      List<SparseVector> documents =
+          model.encode(
+              List.of("9 ft. patio umbrella in red", "cordless drill 18v", "oak bath vanity"),
+              Mode.DOCUMENT);
+      double terms = 0;
+      for (SparseVector document : documents) {
+        terms += document.size();
+        for (SparseVector.Term term : document.terms().subList(1, document.size())) {
+          assertTrue(term.weight() >= threshold, term + " below " + threshold);
+        }
+      }
+      assertTrue(terms / documents.size() < 60, "kept " + terms + " terms of 3 x 512");
     }
     // An interrupted run: epoch 1's checkpoint and metrics only, then --resume.
     Path resumed = directory.resolve("resumed");

@@ -162,11 +162,13 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
             "POST",
             "/_plugins/prosper/models/" + MODEL + "/_encode",
             "{\"mode\":\"query\",\"texts\":" + array + "}");
+    int fewest = Integer.MAX_VALUE;
     for (int i = 0; i < texts.size(); i++) {
-      // The artefact serves documents with its document_top_k (200 of its 512-term window) and
-      // queries with its query_top_k (16) unless a request says otherwise.
+      // The artefact serves documents with at most its document_top_k (200 of its 512-term
+      // window) and queries with its query_top_k (16) unless a request says otherwise.
       int documentTerms = document.get("results").get(i).get("terms").size();
       assertTrue("document terms " + documentTerms, documentTerms > 0 && documentTerms <= 200);
+      fewest = Math.min(fewest, documentTerms);
       assertTrue(query.get("results").get(i).get("terms").size() <= 16);
       assertSameWeights(
           "document " + texts.get(i),
@@ -176,6 +178,9 @@ public class ProsperPluginIT extends OpenSearchRestTestCase {
       assertSameWeights(
           "query " + texts.get(i), queries.get(i), terms(query.get("results").get(i)), 1e-5);
     }
+    // Of those, a document keeps the terms that reach the artefact's document_min_weight (trained
+    // with train's default, 64 terms on average), so not every text fills the 200.
+    assertTrue("fewest document terms " + fewest, fewest < 200);
   }
 
   public void testStoredAndQueryWeightsMatchTheTrainingJob() throws IOException {

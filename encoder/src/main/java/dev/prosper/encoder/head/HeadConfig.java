@@ -156,6 +156,15 @@ public record HeadConfig(
 
   /** The same head serving documents with at most {@code topK} terms. */
   public HeadConfig withDocumentTopK(int topK) {
+    return withServedDocuments(topK, documentMinWeight);
+  }
+
+  /** The same head serving documents with the terms that reach {@code minWeight} (0: all). */
+  public HeadConfig withDocumentMinWeight(float minWeight) {
+    return withServedDocuments(documentTopK, minWeight);
+  }
+
+  private HeadConfig withServedDocuments(int topK, float minWeight) {
     return new HeadConfig(
         pooling,
         lrn,
@@ -167,22 +176,6 @@ public record HeadConfig(
         maxLength,
         terms,
         topK,
-        documentMinWeight);
-  }
-
-  /** The same head serving documents with the terms that reach {@code minWeight} (0: all). */
-  public HeadConfig withDocumentMinWeight(float minWeight) {
-    return new HeadConfig(
-        pooling,
-        lrn,
-        lfw,
-        queryWindow,
-        documentWindow,
-        queryTopK,
-        normalization,
-        maxLength,
-        terms,
-        documentTopK,
         minWeight);
   }
 

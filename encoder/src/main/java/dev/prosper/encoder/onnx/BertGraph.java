@@ -37,6 +37,9 @@ public final class BertGraph {
   /** Int8 activation levels on each side of zero. */
   static final float ACTIVATION_LEVELS = 127f;
 
+  /** The uint8 value that stands for an activation of 0. */
+  private static final float ZERO_POINT = 128f;
+
   private final GraphWriter g = new GraphWriter("prosper-bert-query");
 
   private BertGraph(BertConfig config, Parameters parameters, boolean int8Linears) {
@@ -193,13 +196,24 @@ public final class BertGraph {
             List.of(),
             g.node("Max", List.of(), largest, g.scalar(1e-30f)),
             g.scalar(ACTIVATION_LEVELS));
+    // Shifted by 128 into uint8 (1..255) with 128 as the zero point: ONNX Runtime's fast integer
+    // kernels take uint8 activations and int8 weights.
     String rounded =
         g.node(
             "Cast",
-            List.of(GraphWriter.intAttribute("to", GraphWriter.INT8)),
-            g.node("Round", List.of(), g.node("Div", List.of(), x, step)));
+            List.of(GraphWriter.intAttribute("to", GraphWriter.UINT8)),
+            g.node(
+                "Add",
+                List.of(),
+                g.node("Round", List.of(), g.node("Div", List.of(), x, step)),
+                g.scalar(ZERO_POINT)));
     String sums =
-        g.node("MatMulInteger", List.of(), rounded, g.int8s(name + ".weight", quantized, in, out));
+        g.node(
+            "MatMulInteger",
+            List.of(),
+            rounded,
+            g.int8s(name + ".weight", quantized, in, out),
+            g.uint8Scalar((int) ZERO_POINT));
     String product =
         g.node(
             "Mul",

@@ -19,6 +19,7 @@ final class GraphWriter {
   /** ONNX TensorProto.DataType codes. */
   static final int FLOAT = 1;
 
+  static final int UINT8 = 2;
   static final int INT8 = 3;
   static final int INT64 = 7;
 
@@ -123,6 +124,11 @@ final class GraphWriter {
   /** An int8 initializer of the given shape; returns its name. */
   String int8s(String name, byte[] values, long... dims) {
     return tensor(name, INT8, values.length, data -> data.duplicate().put(values), dims);
+  }
+
+  /** A uint8 scalar written into the graph; returns its name. */
+  String uint8Scalar(int value) {
+    return tensor("c" + names++, UINT8, 1, data -> data.put((byte) value));
   }
 
   String scalar(float value) {

@@ -61,12 +61,26 @@ public final class HeadOptions {
       showDefaultValue = Visibility.NEVER)
   Double documentMeanTerms;
 
-  /** The mean served document terms the threshold aims at, or 0 for none. */
-  public double documentMeanTerms(double recipeMeanTerms) {
-    double mean = documentMeanTerms != null ? documentMeanTerms : recipeMeanTerms;
+  /**
+   * The mean served document terms the threshold aims at, or 0 for none: the option, else the
+   * recipe's when it is below {@code servedTopK} (documents served with fewer terms than the
+   * recipe's mean need no threshold).
+   */
+  public double documentMeanTerms(double recipeMeanTerms, int servedTopK) {
+    if (documentMeanTerms == null) {
+      return recipeMeanTerms < servedTopK ? recipeMeanTerms : 0;
+    }
+    double mean = documentMeanTerms;
     if (!(mean == 0 || mean >= 1)) {
       throw new IllegalArgumentException(
           "[--document-mean-terms] must be 0 (no threshold) or at least 1, got " + mean);
+    }
+    if (mean >= servedTopK) {
+      throw new IllegalArgumentException(
+          "[--document-mean-terms] must be below the terms a document keeps at most ("
+              + servedTopK
+              + ", --document-top-k), got "
+              + mean);
     }
     return mean;
   }

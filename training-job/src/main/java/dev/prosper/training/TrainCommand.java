@@ -1,5 +1,6 @@
 package dev.prosper.training;
 
+import dev.prosper.encoder.head.HeadConfig;
 import dev.prosper.training.train.Trainer;
 import dev.prosper.training.train.TrainingOptions;
 import java.nio.file.Path;
@@ -243,14 +244,17 @@ public final class TrainCommand implements Callable<Integer> {
   /** The run the options describe, with the recipe's defaults where an option was not given. */
   TrainingOptions options() {
     Recipe defaults = Recipe.of(recipe);
+    HeadConfig headConfig = head.toHeadConfig(defaults.documentTopK, defaults.queryTopK);
     return new TrainingOptions(
         data,
         split,
         minGrade,
         holdoutPercent,
         backbone,
-        head.toHeadConfig(defaults.documentTopK, defaults.queryTopK),
-        head.documentMeanTerms(defaults.documentMeanTerms),
+        headConfig,
+        head.documentMeanTerms(
+            defaults.documentMeanTerms,
+            headConfig.servedTopK(dev.prosper.encoder.head.Mode.DOCUMENT)),
         output,
         epochs != null ? epochs : defaults.epochs,
         batchSize,

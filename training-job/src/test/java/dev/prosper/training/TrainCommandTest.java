@@ -71,6 +71,18 @@ class TrainCommandTest {
         assertThrows(IllegalArgumentException.class, () -> parse("--document-mean-terms", "0.5"));
     assertEquals(
         "[--document-mean-terms] must be 0 (no threshold) or at least 1, got 0.5", e.getMessage());
+    // The recipe's mean needs room below --document-top-k; an explicit one must have it.
+    assertEquals(0, parse("--document-top-k", "32").documentMeanTerms());
+    assertEquals(
+        16, parse("--document-top-k", "32", "--document-mean-terms", "16").documentMeanTerms());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> parse("--document-top-k", "32", "--document-mean-terms", "64"));
+    assertEquals(
+        "[--document-mean-terms] must be below the terms a document keeps at most (32,"
+            + " --document-top-k), got 64.0",
+        e.getMessage());
   }
 
   @Test

@@ -101,7 +101,8 @@ public final class Artefact {
         weights,
         model.parameters().toTensors(),
         DType.F32,
-        Map.of("format", "pt", "producer", "prosper"));
+        // Sorted: Map.of's order changes from one JVM to the next, and with it the file's bytes.
+        new java.util.TreeMap<>(Map.of("format", "pt", "producer", "prosper")));
     Path tokenizer = directory.resolve(TOKENIZER);
     model.tokenizer().writeTo(tokenizer);
     ObjectNode manifest = JSON.createObjectNode();

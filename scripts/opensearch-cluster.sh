@@ -116,6 +116,9 @@ discovery.seed_hosts: [$seeds]
 cluster.initial_cluster_manager_nodes: [prosper-node-1]
 path.data: $dir/data
 path.logs: $dir/logs
+# Every node of this cluster shares one disk, so per-node disk watermarks cannot balance
+# anything; on a machine whose disk is 85 % full they would only leave replicas unassigned.
+cluster.routing.allocation.disk.threshold_enabled: false
 YML
 }
 

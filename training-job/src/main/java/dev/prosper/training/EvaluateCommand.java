@@ -86,7 +86,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       split = ",",
       description =
           "Index documents with at most this many terms (0: as served, each artefact's"
-              + " document_top_k, which is k_d unless it was trained with --document-top-k)."
+              + " document_top_k, which is k_d unless it was trained with --document-top-k, then"
+              + " its document_min_weight if it has one)."
               + " Several values (e.g. 0,64,32,16) give one row each: index-time"
               + " pruning of one encoding of the products, largest first.")
   List<Integer> documentTopK = List.of(0);

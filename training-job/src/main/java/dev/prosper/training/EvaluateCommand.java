@@ -343,15 +343,16 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
       widest = Math.max(widest, k);
     }
-    // One encoding keeps the most terms any row needs; every row prunes it to its own size.
-    SparseRetriever retriever;
-    try (ProgressBar bar = bar("encode products", dataset.products().size())) {
-      retriever = new SparseRetriever(model, dataset.products(), sizes.get(0), widest, bar::stepBy);
-    }
     for (int k : sizes) {
       if (k < 0) {
         throw new IllegalArgumentException("[--query-top-k] must be 0 or positive, got " + k);
       }
+    }
+    documentMeanTerms.forEach(SparseRetriever::checkMeanTerms);
+    // One encoding keeps the most terms any row needs; every row prunes it to its own size.
+    SparseRetriever retriever;
+    try (ProgressBar bar = bar("encode products", dataset.products().size())) {
+      retriever = new SparseRetriever(model, dataset.products(), sizes.get(0), widest, bar::stepBy);
     }
     for (int documentK : documentSizes) {
       if (documentK == 0) {

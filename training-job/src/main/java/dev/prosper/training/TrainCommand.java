@@ -1,6 +1,7 @@
 package dev.prosper.training;
 
 import dev.prosper.encoder.head.HeadConfig;
+import dev.prosper.encoder.head.Mode;
 import dev.prosper.training.train.Trainer;
 import dev.prosper.training.train.TrainingOptions;
 import java.nio.file.Path;
@@ -252,9 +253,7 @@ public final class TrainCommand implements Callable<Integer> {
         holdoutPercent,
         backbone,
         headConfig,
-        head.documentMeanTerms(
-            defaults.documentMeanTerms,
-            headConfig.servedTopK(dev.prosper.encoder.head.Mode.DOCUMENT)),
+        head.documentMeanTerms(defaults.documentMeanTerms, headConfig.servedTopK(Mode.DOCUMENT)),
         output,
         epochs != null ? epochs : defaults.epochs,
         batchSize,

@@ -59,7 +59,6 @@ public final class ProsperModel implements AutoCloseable {
   private NDArray termMaskArray;
   private volatile QueryProjections queryProjections;
   private volatile Precision queryPrecision = Precision.FLOAT32;
-
   private volatile OnnxQueryBackbone queryBackbone;
   private volatile int batchSize = DEFAULT_BATCH_SIZE;
   private volatile Stages stages = Stages.NONE;

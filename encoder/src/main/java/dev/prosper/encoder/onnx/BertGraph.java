@@ -30,16 +30,15 @@ public final class BertGraph {
   public static final String POOLED_INDEX = "pooled_index";
   public static final String OUTPUT = "last_hidden_state";
 
-  private final BertConfig config;
-  private final Parameters parameters;
-  private final boolean int8Linears;
-
   /** Int8 activation levels on each side of zero. */
   static final float ACTIVATION_LEVELS = 127f;
 
   /** The uint8 value that stands for an activation of 0. */
   private static final float ZERO_POINT = 128f;
 
+  private final BertConfig config;
+  private final Parameters parameters;
+  private final boolean int8Linears;
   private final GraphWriter g = new GraphWriter("prosper-bert-query");
 
   private BertGraph(BertConfig config, Parameters parameters, boolean int8Linears) {

@@ -104,10 +104,7 @@ public final class SparseRetriever implements Retriever {
    * @return the threshold
    */
   public float pruneDocumentsToMeanTerms(double meanTerms) {
-    if (!(meanTerms >= 1)) {
-      throw new IllegalArgumentException(
-          "[--document-mean-terms] must be at least 1, got " + meanTerms);
-    }
+    checkMeanTerms(meanTerms);
     float threshold = thresholdForMeanTerms(encoded, meanTerms);
     var head = model.head().withDocumentMinWeight(threshold);
     index(text -> head.keepServedTerms(text, Mode.DOCUMENT));
@@ -115,11 +112,22 @@ public final class SparseRetriever implements Retriever {
   }
 
   /**
+   * @throws IllegalArgumentException naming {@code --document-mean-terms} unless {@code meanTerms}
+   *     is at least 1
+   */
+  public static void checkMeanTerms(double meanTerms) {
+    if (!(meanTerms >= 1)) {
+      throw new IllegalArgumentException(
+          "[--document-mean-terms] must be at least 1, got " + meanTerms);
+    }
+  }
+
+  /**
    * The weight at or above which {@code vectors} keep {@code meanTerms} terms each on average: the
    * {@code round(meanTerms · n)}-th largest of all their weights (the smallest weight when they
    * have fewer).
    */
-  public static float thresholdForMeanTerms(List<SparseVector> vectors, double meanTerms) {
+  private static float thresholdForMeanTerms(List<SparseVector> vectors, double meanTerms) {
     int total = 0;
     for (SparseVector text : vectors) {
       total += text.size();

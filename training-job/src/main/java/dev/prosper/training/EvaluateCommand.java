@@ -119,7 +119,8 @@ public final class EvaluateCommand implements Callable<Integer> {
           "Also evaluate the first model fused with BM25 (english analyzer): linear fusion"
               + " BM25 + w * PROSPER with w chosen by MRR@10 on the model's own validation queries"
               + " (held out from its training; needs --holdout-percent) — the weight of a `bool`"
-              + " query's prosper_sparse clause on the node — and reciprocal rank fusion (k 60).")
+              + " query's prosper_sparse clause on the node — min-max fusion with its alpha"
+              + " chosen the same way, and reciprocal rank fusion (k 60).")
   boolean hybrid;
 
   @Option(
@@ -129,10 +130,21 @@ public final class EvaluateCommand implements Callable<Integer> {
   List<Double> hybridWeights = List.of(0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0);
 
   @Option(
+      names = "--hybrid-alphas",
+      split = ",",
+      description =
+          "PROSPER's weights alpha tried for the min-max fusion (1 - alpha) x BM25 + alpha x"
+              + " PROSPER, each ranking's scores mapped to [0, 1] per query, as neural-search's"
+              + " normalization-processor (min_max, arithmetic_mean) fuses a hybrid query.")
+  List<Double> hybridAlphas = List.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9);
+
+  @Option(
       names = "--run-depth",
       description =
           "Also write run.tsv: each row's top N products per query with their scores (system,"
-              + " query_id, rank, product_id, score; 0: no run file).")
+              + " query_id, rank, product_id, score; 0: no run file). With --hybrid it also holds"
+              + " the validation queries' BM25 and PROSPER rankings the fusion weight is chosen on"
+              + " (systems named \"validation: ...\"), to tune other fusions offline.")
   int runDepth = 0;
 
   /** Query ids of the evaluated queries (run file). */
@@ -259,6 +271,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (hybridWeights.isEmpty() || hybridWeights.stream().anyMatch(w -> !(w > 0))) {
       throw new IllegalArgumentException("[--hybrid-weights] must be positive numbers");
     }
+    if (hybridAlphas.isEmpty() || hybridAlphas.stream().anyMatch(a -> !(a >= 0 && a <= 1))) {
+      throw new IllegalArgumentException("[--hybrid-alphas] must be numbers in 0..1");
+    }
     retriever.useQueryTopK(model.head().queryTopK());
     // The queries the trainer held out for validation (never trained on, never evaluated here):
     // same seed and count as the run recorded in the artefact.
@@ -279,28 +294,23 @@ public final class EvaluateCommand implements Callable<Integer> {
     try (Bm25Retriever bm25 = new Bm25Retriever(dataset.products(), new EnglishAnalyzer())) {
       var lexical = bm25.searchScored(validation.texts(), 1000);
       var sparse = retriever.searchScored(validation.texts(), 1000);
-      double bestWeight = hybridWeights.get(0);
-      double bestMrr = -1;
-      for (double w : hybridWeights) {
-        double mrr =
-            RankingMetrics.compute(
-                    Fusion.ids(Fusion.linearAll(lexical, sparse, w, 1000)),
-                    validation.judgements(),
-                    querySet.minGrade)
-                .get("MRR@10");
-        System.err.printf(
-            Locale.ROOT,
-            "hybrid weight %.2f: MRR@10 %.4f on the model's %d validation queries%n",
-            w,
-            mrr,
-            validation.texts().size());
-        if (mrr > bestMrr) {
-          bestMrr = mrr;
-          bestWeight = w;
-        }
-      }
-      lexical = bm25.searchScored(texts, 1000);
-      sparse = retriever.searchScored(texts, 1000);
+      // The rankings the weight is chosen on, for tuning other fusions offline.
+      appendRun("validation: " + BM25_ENGLISH, validation.ids(), lexical);
+      appendRun("validation: " + name, validation.ids(), sparse);
+      double bestWeight =
+          chooseOnValidation(
+              "hybrid weight",
+              hybridWeights,
+              w -> Fusion.linearAll(lexical, sparse, w, 1000),
+              validation);
+      double bestAlpha =
+          chooseOnValidation(
+              "min-max hybrid alpha",
+              hybridAlphas,
+              a -> Fusion.minMaxAll(lexical, sparse, a, 1000),
+              validation);
+      var heldLexical = bm25.searchScored(texts, 1000);
+      var heldSparse = retriever.searchScored(texts, 1000);
       String linear =
           String.format(
               Locale.ROOT,
@@ -311,13 +321,59 @@ public final class EvaluateCommand implements Callable<Integer> {
       results.put(
           linear,
           rankingMetrics(
-              linear, Fusion.ids(Fusion.linearAll(lexical, sparse, bestWeight, 1000)), judgements));
+              linear,
+              Fusion.ids(Fusion.linearAll(heldLexical, heldSparse, bestWeight, 1000)),
+              judgements));
+      String minMax =
+          String.format(
+              Locale.ROOT,
+              "hybrid: min-max, %s x BM25 + %s x %s (alpha from %d validation queries)",
+              trim(Math.round((1 - bestAlpha) * 1000) / 1000.0),
+              trim(bestAlpha),
+              name,
+              validation.texts().size());
+      results.put(
+          minMax,
+          rankingMetrics(
+              minMax,
+              Fusion.ids(Fusion.minMaxAll(heldLexical, heldSparse, bestAlpha, 1000)),
+              judgements));
       String rrf = "hybrid: reciprocal rank fusion of BM25 and " + name;
       results.put(
           rrf,
           rankingMetrics(
-              rrf, Fusion.ids(Fusion.reciprocalRankAll(lexical, sparse, 1000)), judgements));
+              rrf,
+              Fusion.ids(Fusion.reciprocalRankAll(heldLexical, heldSparse, 1000)),
+              judgements));
     }
+  }
+
+  /** The value of the grid whose fusion has the best MRR@10 on the validation queries. */
+  private double chooseOnValidation(
+      String what,
+      List<Double> grid,
+      java.util.function.DoubleFunction<List<List<Retriever.Scored>>> fuse,
+      QuerySetOptions.QuerySet validation) {
+    double best = grid.get(0);
+    double bestMrr = -1;
+    for (double value : grid) {
+      double mrr =
+          RankingMetrics.compute(
+                  Fusion.ids(fuse.apply(value)), validation.judgements(), querySet.minGrade)
+              .get("MRR@10");
+      System.err.printf(
+          Locale.ROOT,
+          "%s %.2f: MRR@10 %.4f on the model's %d validation queries%n",
+          what,
+          value,
+          mrr,
+          validation.texts().size());
+      if (mrr > bestMrr) {
+        bestMrr = mrr;
+        best = value;
+      }
+    }
+    return best;
   }
 
   private static String trim(double value) {
@@ -405,23 +461,30 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<List<Retriever.Scored>> scored = retriever.searchScored(texts, 1000);
     List<List<String>> rankings = new ArrayList<>(scored.size());
     for (int q = 0; q < scored.size(); q++) {
+      rankings.add(scored.get(q).stream().map(Retriever.Scored::id).toList());
+    }
+    appendRun(row, queryIds, scored);
+    Map<String, Double> metrics = new LinkedHashMap<>(rankingMetrics(row, rankings, judgements));
+    metrics.putAll(retriever.statistics());
+    return metrics;
+  }
+
+  /** Appends each query's top --run-depth products of a row to the run file. */
+  private void appendRun(String row, List<String> ids, List<List<Retriever.Scored>> scored) {
+    for (int q = 0; q < scored.size(); q++) {
       List<Retriever.Scored> results = scored.get(q);
-      rankings.add(results.stream().map(Retriever.Scored::id).toList());
       for (int r = 0; r < Math.min(runDepth, results.size()); r++) {
         run.append(
             String.format(
                 Locale.ROOT,
                 "%s\t%s\t%d\t%s\t%.9g%n",
                 row,
-                queryIds.get(q),
+                ids.get(q),
                 r + 1,
                 results.get(r).id(),
                 results.get(r).score()));
       }
     }
-    Map<String, Double> metrics = new LinkedHashMap<>(rankingMetrics(row, rankings, judgements));
-    metrics.putAll(retriever.statistics());
-    return metrics;
   }
 
   private Map<String, Double> rankingMetrics(

@@ -17,6 +17,10 @@ import java.util.Map;
  *       product outside one ranking's top-k still scores; with rankings of depth 1000 the
  *       difference is in the far tail).
  *   <li>Reciprocal rank fusion: score = Σ 1 / (k0 + rank), rank from 1 (Cormack et al., 2009).
+ *   <li>Min-max: each ranking's scores mapped to [0, 1] per query ((s - min) / (max - min), 1 when
+ *       they are all equal), then (1 - α) · BM25 + α · PROSPER, a product missing from a ranking
+ *       adding 0 from it: the kind of score neural-search's {@code normalization-processor} ({@code
+ *       min_max}, weighted {@code arithmetic_mean}) gives a {@code hybrid} query.
  * </ul>
  *
  * Ties go to the product that comes first in the lexical ranking, then in the other.
@@ -37,6 +41,27 @@ public final class Fusion {
       scores.merge(s.id(), w * s.score(), Double::sum);
     }
     return best(scores, k);
+  }
+
+  public static List<Scored> minMax(
+      List<Scored> lexical, List<Scored> sparse, double alpha, int k) {
+    Map<String, Double> scores = new LinkedHashMap<>();
+    addMinMax(scores, lexical, 1 - alpha);
+    addMinMax(scores, sparse, alpha);
+    return best(scores, k);
+  }
+
+  private static void addMinMax(Map<String, Double> scores, List<Scored> ranking, double weight) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (Scored s : ranking) {
+      min = Math.min(min, s.score());
+      max = Math.max(max, s.score());
+    }
+    for (Scored s : ranking) {
+      double normalized = max > min ? (s.score() - min) / (max - min) : 1.0;
+      scores.merge(s.id(), weight * normalized, Double::sum);
+    }
   }
 
   public static List<Scored> reciprocalRank(List<Scored> lexical, List<Scored> sparse, int k) {
@@ -63,6 +88,16 @@ public final class Fusion {
     List<List<Scored>> out = new ArrayList<>();
     for (int q = 0; q < lexical.size(); q++) {
       out.add(linear(lexical.get(q), sparse.get(q), w, k));
+    }
+    return out;
+  }
+
+  /** Fuses every query's pair of rankings. */
+  public static List<List<Scored>> minMaxAll(
+      List<List<Scored>> lexical, List<List<Scored>> sparse, double alpha, int k) {
+    List<List<Scored>> out = new ArrayList<>();
+    for (int q = 0; q < lexical.size(); q++) {
+      out.add(minMax(lexical.get(q), sparse.get(q), alpha, k));
     }
     return out;
   }

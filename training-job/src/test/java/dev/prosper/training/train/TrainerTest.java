@@ -175,7 +175,9 @@ class TrainerTest {
         "--baselines",
         "bm25-english",
         "--permutations",
-        "0");
+        "0",
+        "--run-depth",
+        "3");
     var hybridRows =
         new com.fasterxml.jackson.databind.ObjectMapper()
             .readTree(hybrid.resolve("report.json").toFile())
@@ -185,6 +187,23 @@ class TrainerTest {
     assertTrue(
         names.contains("hybrid: reciprocal rank fusion of BM25 and trained"), names.toString());
     assertTrue(names.stream().anyMatch(n -> n.startsWith("hybrid: BM25 + ")), names.toString());
+    assertTrue(
+        names.stream().anyMatch(n -> n.startsWith("hybrid: min-max, ") && n.contains(" x BM25 + ")),
+        names.toString());
+    // The run file also holds the validation rankings the fusion weights were chosen on.
+    List<String> runSystems =
+        Files.readAllLines(hybrid.resolve("run.tsv")).stream()
+            .skip(1)
+            .map(line -> line.split("\t")[0])
+            .distinct()
+            .toList();
+    assertTrue(
+        runSystems.containsAll(
+            List.of(
+                "validation: BM25 (english analyzer)",
+                "validation: trained",
+                "trained (document top-k as served)")),
+        runSystems.toString());
     double servedTerms =
         hybridRows
             .path("trained (document top-k as served)")

@@ -236,6 +236,15 @@ public final class TrainCommand implements Callable<Integer> {
       showDefaultValue = Visibility.NEVER)
   Integer positivesPerQuery;
 
+  @Option(
+      names = "--bm25-residual",
+      description =
+          "Train a model for hybrid serving, BM25 + w * PROSPER (a `bool` of a `match` clause and"
+              + " a prosper_sparse clause of boost w): BM25 (english analyzer) / w is added to every"
+              + " InfoNCE logit, so the model learns what BM25 misses instead of what it already"
+              + " finds. Validation still measures PROSPER alone (0: none).")
+  double bm25Residual = 0;
+
   @Override
   public Integer call() throws Exception {
     new Trainer(options(), System.err).run();
@@ -279,6 +288,7 @@ public final class TrainCommand implements Callable<Integer> {
             pseudoQueries != null ? pseudoQueries : defaults.pseudoQueries,
             l1Q,
             l1D,
-            positivesPerQuery != null ? positivesPerQuery : defaults.positivesPerQuery));
+            positivesPerQuery != null ? positivesPerQuery : defaults.positivesPerQuery,
+            bm25Residual));
   }
 }

@@ -79,9 +79,24 @@ public final class Objective {
       int queryWindow,
       int documentWindow,
       Weights weights) {
+    return forwardBackward(model, batch, queryWindow, documentWindow, weights, null);
+  }
+
+  /**
+   * The loss of one batch and its gradients (left on the parameters).
+   *
+   * @param lexical BM25 / w added to every logit (a residual over BM25), or null
+   */
+  public static StepFigures forwardBackward(
+      ProsperModel model,
+      List<Batches.Pair> batch,
+      int queryWindow,
+      int documentWindow,
+      Weights weights,
+      LexicalResidual lexical) {
     try (NDManager manager = model.parameters().manager().newSubManager();
         GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-      Losses losses = losses(model, manager, batch, queryWindow, documentWindow, weights);
+      Losses losses = losses(model, manager, batch, queryWindow, documentWindow, weights, lexical);
       collector.backward(losses.total());
       return new StepFigures(
           losses.total().getFloat(),
@@ -111,11 +126,7 @@ public final class Objective {
     return losses(model, manager, batch, queryWindow, documentWindow, weights);
   }
 
-  /**
-   * The loss of a batch (eqs. 2, 12, 13): for query i the InfoNCE denominator holds its positive,
-   * the other pairs' positives and every pair's hard negatives, except documents whose title is one
-   * of query i's positives (false negatives).
-   */
+  /** The loss of a batch without a lexical residual. */
   public static Losses losses(
       ProsperModel model,
       NDManager manager,
@@ -123,6 +134,25 @@ public final class Objective {
       int queryWindow,
       int documentWindow,
       Weights weights) {
+    return losses(model, manager, batch, queryWindow, documentWindow, weights, null);
+  }
+
+  /**
+   * The loss of a batch (eqs. 2, 12, 13): for query i the InfoNCE denominator holds its positive,
+   * the other pairs' positives and every pair's hard negatives, except documents whose title is one
+   * of query i's positives (false negatives).
+   *
+   * @param lexical BM25 / w added to every logit, a fixed part without gradient (see {@link
+   *     LexicalResidual}), or null
+   */
+  public static Losses losses(
+      ProsperModel model,
+      NDManager manager,
+      List<Batches.Pair> batch,
+      int queryWindow,
+      int documentWindow,
+      Weights weights,
+      LexicalResidual lexical) {
     HeadConfig head = model.head();
     List<String> queries = batch.stream().map(Batches.Pair::query).toList();
     List<String> documents = Batches.documents(batch);
@@ -137,18 +167,18 @@ public final class Objective {
     int m = documents.size();
     boolean[][] excluded = Batches.falseNegatives(batch, documents);
     float[] target = new float[n * m];
-    float[] exclusion = new float[n * m];
-    boolean anyExcluded = false;
+    float[] offsets = lexical == null ? new float[n * m] : lexical.offsets(queries, documents);
+    boolean anyExcluded = lexical != null;
     for (int i = 0; i < n; i++) {
       target[i * m + i] = 1f;
       for (int j = 0; j < m; j++) {
         if (excluded[i][j]) {
-          exclusion[i * m + j] = -1e4f;
+          offsets[i * m + j] += -1e4f;
           anyExcluded = true;
         }
       }
     }
-    NDArray logits = anyExcluded ? scores.add(manager.create(exclusion, new Shape(n, m))) : scores;
+    NDArray logits = anyExcluded ? scores.add(manager.create(offsets, new Shape(n, m))) : scores;
     NDArray positive = manager.create(target, new Shape(n, m));
     // Scalars: DJL's Number overloads hand autograd a buffer the collector may free before
     // backward.

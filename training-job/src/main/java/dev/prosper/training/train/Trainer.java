@@ -243,6 +243,18 @@ public final class Trainer {
           training.size());
     }
     Map<String, List<String>> negativePools = pools;
+    LexicalResidual lexical =
+        levers.bm25Residual() > 0
+            ? new LexicalResidual(data.products().values(), levers.bm25Residual())
+            : null;
+    if (lexical != null) {
+      log.printf(
+          Locale.ROOT,
+          "BM25 residual: BM25 (english analyzer) / %s added to every logit; serve the model as"
+              + " BM25 + %s x PROSPER%n",
+          levers.bm25Residual(),
+          levers.bm25Residual());
+    }
     IntFunction<List<List<Batches.Pair>>> epochBatches =
         epoch ->
             Batches.epoch(
@@ -314,7 +326,8 @@ public final class Trainer {
                   lambdaQ, lambdaD, o.levers().l1Query(), o.levers().l1Document());
           long t0 = System.nanoTime();
           Objective.StepFigures figures =
-              Objective.forwardBackward(model, batch, queryWindow, documentWindow, weights);
+              Objective.forwardBackward(
+                  model, batch, queryWindow, documentWindow, weights, lexical);
           long t1 = System.nanoTime();
           double gradNorm = optimizer.step(lr, o.weightDecay(), o.clipNorm());
           if (!Double.isFinite(gradNorm)) {
@@ -466,6 +479,7 @@ public final class Trainer {
     map.put("document_top_k", o.head().documentTopK());
     map.put("document_mean_terms", o.documentMeanTerms());
     map.put("hard_negatives", o.levers().hardNegatives());
+    map.put("bm25_residual", o.levers().bm25Residual());
     map.put("hard_negative_depth", o.levers().hardNegativeDepth());
     map.put("mlm_steps", o.levers().mlmSteps());
     map.put("mlm_lr", o.levers().mlmLearningRate());

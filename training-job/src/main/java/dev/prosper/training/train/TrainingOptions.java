@@ -55,6 +55,8 @@ public record TrainingOptions(
    * @param l1Document the same for the titles
    * @param positivesPerQuery training pairs per logged query and epoch, each with a different
    *     positive (1: one positive drawn per epoch)
+   * @param bm25Residual w: BM25 / w is added to every training logit, for a model served as BM25 +
+   *     w · PROSPER (0: none; see {@link LexicalResidual})
    */
   public record Levers(
       int hardNegatives,
@@ -65,9 +67,10 @@ public record TrainingOptions(
       int pseudoQueries,
       double l1Query,
       double l1Document,
-      int positivesPerQuery) {
+      int positivesPerQuery,
+      double bm25Residual) {
 
-    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1);
+    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0);
 
     public Levers {
       require(hardNegatives >= 0, "--hard-negatives", "must not be negative, got " + hardNegatives);
@@ -94,6 +97,10 @@ public record TrainingOptions(
           positivesPerQuery >= 1,
           "--positives-per-query",
           "must be at least 1, got " + positivesPerQuery);
+      require(
+          bm25Residual >= 0 && Double.isFinite(bm25Residual),
+          "--bm25-residual",
+          "must be a non-negative number, got " + bm25Residual);
     }
   }
 

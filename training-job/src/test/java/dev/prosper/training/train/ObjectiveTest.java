@@ -46,30 +46,8 @@ class ObjectiveTest {
       ProsperModel.Representation q = model.represent(manager, model.tokenize(QUERIES));
       ProsperModel.Representation d = model.represent(manager, model.tokenize(TITLES));
       int vocab = model.config().vocabSize();
-      double[][] qw = window(q.full().toFloatArray(), vocab, 5);
-      double[][] dw = window(d.full().toFloatArray(), vocab, 7);
       int n = QUERIES.size();
-      double rank = 0;
-      for (int i = 0; i < n; i++) {
-        double norm = 0;
-        for (double v : qw[i]) {
-          norm += v * v;
-        }
-        norm = Math.sqrt(norm);
-        double[] scores = new double[n];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-          for (int t = 0; t < vocab; t++) {
-            scores[j] += qw[i][t] / norm * dw[j][t];
-          }
-          max = Math.max(max, scores[j]);
-        }
-        double sum = 0;
-        for (double s : scores) {
-          sum += Math.exp(s - max);
-        }
-        rank += -(scores[i] - max - Math.log(sum)) / n;
-      }
+      double rank = handRankLoss(q, d, vocab, new double[n][n]);
       double flopsQ = flops(q.basic().toFloatArray(), vocab, n);
       double flopsD = flops(d.basic().toFloatArray(), vocab, n);
       assertEquals(rank, losses.rank().getFloat(), 1e-4);
@@ -82,6 +60,80 @@ class ObjectiveTest {
         assertTrue(active <= 5, "query window keeps at most 5 terms, got " + active);
       }
     }
+  }
+
+  @Test
+  void aBm25ResidualAddsBm25OverWToEveryLogit() throws Exception {
+    HeadConfig head = HeadConfig.DEFAULT.withWindows(5, 7);
+    // The catalogue whose statistics BM25 uses: the titles and two more.
+    List<String> catalogue = new java.util.ArrayList<>(TITLES);
+    catalogue.addAll(List.of("white patio chair", "steel drill bit set"));
+    double w = 0.5;
+    LexicalResidual lexical = new LexicalResidual(catalogue, w);
+    List<Batches.Pair> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < QUERIES.size(); i++) {
+      batch.add(new Batches.Pair("q" + i, QUERIES.get(i), "p" + i, TITLES.get(i)));
+    }
+    try (ProsperModel model = tinyModel(head);
+        NDManager manager = model.parameters().manager().newSubManager()) {
+      Objective.Weights none = Objective.Weights.flops(0, 0);
+      Objective.Losses plain = Objective.losses(model, manager, batch, 5, 7, none);
+      Objective.Losses residual = Objective.losses(model, manager, batch, 5, 7, none, lexical);
+      ProsperModel.Representation q = model.represent(manager, model.tokenize(QUERIES));
+      ProsperModel.Representation d = model.represent(manager, model.tokenize(TITLES));
+      int n = QUERIES.size();
+      double[][] offsets = new double[n][n];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          offsets[i][j] = lexical.bm25(QUERIES.get(i), TITLES.get(j)) / w;
+        }
+      }
+      // Each query shares words with its own title: BM25 > 0 there ("white steel" also matches
+      // the first title's "white"), so the residual lowers the rank loss.
+      assertTrue(offsets[0][0] > 0 && offsets[1][1] > 0 && offsets[2][2] > 0);
+      assertEquals(0, offsets[1][0]);
+      int vocab = model.config().vocabSize();
+      assertEquals(handRankLoss(q, d, vocab, offsets), residual.rank().getFloat(), 1e-4);
+      assertTrue(
+          residual.rank().getFloat() < plain.rank().getFloat(),
+          residual.rank().getFloat() + " vs " + plain.rank().getFloat());
+    }
+    assertTrue(
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new LexicalResidual(catalogue, 0))
+            .getMessage()
+            .contains("[--bm25-residual] must be a positive number"));
+  }
+
+  /** The mean InfoNCE loss over windowed scores (windows 5 and 7) plus fixed logit offsets. */
+  private static double handRankLoss(
+      ProsperModel.Representation q, ProsperModel.Representation d, int vocab, double[][] offsets) {
+    double[][] qw = window(q.full().toFloatArray(), vocab, 5);
+    double[][] dw = window(d.full().toFloatArray(), vocab, 7);
+    int n = qw.length;
+    double rank = 0;
+    for (int i = 0; i < n; i++) {
+      double norm = 0;
+      for (double v : qw[i]) {
+        norm += v * v;
+      }
+      norm = Math.sqrt(norm);
+      double[] scores = new double[n];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < n; j++) {
+        for (int t = 0; t < vocab; t++) {
+          scores[j] += qw[i][t] / norm * dw[j][t];
+        }
+        scores[j] += offsets[i][j];
+        max = Math.max(max, scores[j]);
+      }
+      double sum = 0;
+      for (double s : scores) {
+        sum += Math.exp(s - max);
+      }
+      rank += -(scores[i] - max - Math.log(sum)) / n;
+    }
+    return rank;
   }
 
   private static double[][] window(float[] flat, int vocab, int k) {

@@ -318,12 +318,8 @@ public final class EvaluateCommand implements Callable<Integer> {
               trim(bestWeight),
               name,
               validation.texts().size());
-      results.put(
-          linear,
-          rankingMetrics(
-              linear,
-              Fusion.ids(Fusion.linearAll(heldLexical, heldSparse, bestWeight, 1000)),
-              judgements));
+      putFusion(
+          results, linear, Fusion.linearAll(heldLexical, heldSparse, bestWeight, 1000), judgements);
       String minMax =
           String.format(
               Locale.ROOT,
@@ -332,20 +328,19 @@ public final class EvaluateCommand implements Callable<Integer> {
               trim(bestAlpha),
               name,
               validation.texts().size());
-      results.put(
-          minMax,
-          rankingMetrics(
-              minMax,
-              Fusion.ids(Fusion.minMaxAll(heldLexical, heldSparse, bestAlpha, 1000)),
-              judgements));
+      putFusion(
+          results, minMax, Fusion.minMaxAll(heldLexical, heldSparse, bestAlpha, 1000), judgements);
       String rrf = "hybrid: reciprocal rank fusion of BM25 and " + name;
-      results.put(
-          rrf,
-          rankingMetrics(
-              rrf,
-              Fusion.ids(Fusion.reciprocalRankAll(heldLexical, heldSparse, 1000)),
-              judgements));
+      putFusion(results, rrf, Fusion.reciprocalRankAll(heldLexical, heldSparse, 1000), judgements);
     }
+  }
+
+  private void putFusion(
+      Map<String, Map<String, Double>> results,
+      String row,
+      List<List<Retriever.Scored>> fused,
+      List<Map<String, Double>> judgements) {
+    results.put(row, rankingMetrics(row, Fusion.ids(fused), judgements));
   }
 
   /** The value of the grid whose fusion has the best MRR@10 on the validation queries. */

@@ -85,29 +85,28 @@ public final class Fusion {
   /** Fuses every query's pair of rankings. */
   public static List<List<Scored>> linearAll(
       List<List<Scored>> lexical, List<List<Scored>> sparse, double w, int k) {
-    List<List<Scored>> out = new ArrayList<>();
-    for (int q = 0; q < lexical.size(); q++) {
-      out.add(linear(lexical.get(q), sparse.get(q), w, k));
-    }
-    return out;
+    return each(lexical, sparse, (l, s) -> linear(l, s, w, k));
   }
 
   /** Fuses every query's pair of rankings. */
   public static List<List<Scored>> minMaxAll(
       List<List<Scored>> lexical, List<List<Scored>> sparse, double alpha, int k) {
-    List<List<Scored>> out = new ArrayList<>();
-    for (int q = 0; q < lexical.size(); q++) {
-      out.add(minMax(lexical.get(q), sparse.get(q), alpha, k));
-    }
-    return out;
+    return each(lexical, sparse, (l, s) -> minMax(l, s, alpha, k));
   }
 
   /** Fuses every query's pair of rankings. */
   public static List<List<Scored>> reciprocalRankAll(
       List<List<Scored>> lexical, List<List<Scored>> sparse, int k) {
+    return each(lexical, sparse, (l, s) -> reciprocalRank(l, s, k));
+  }
+
+  private static List<List<Scored>> each(
+      List<List<Scored>> lexical,
+      List<List<Scored>> sparse,
+      java.util.function.BinaryOperator<List<Scored>> fuse) {
     List<List<Scored>> out = new ArrayList<>();
     for (int q = 0; q < lexical.size(); q++) {
-      out.add(reciprocalRank(lexical.get(q), sparse.get(q), k));
+      out.add(fuse.apply(lexical.get(q), sparse.get(q)));
     }
     return out;
   }

@@ -123,17 +123,6 @@ public final class Objective {
     for (int i = 0; i < queries.size(); i++) {
       batch.add(new Batches.Pair("q" + i, queries.get(i), "p" + i, titles.get(i)));
     }
-    return losses(model, manager, batch, queryWindow, documentWindow, weights);
-  }
-
-  /** The loss of a batch without a lexical residual. */
-  public static Losses losses(
-      ProsperModel model,
-      NDManager manager,
-      List<Batches.Pair> batch,
-      int queryWindow,
-      int documentWindow,
-      Weights weights) {
     return losses(model, manager, batch, queryWindow, documentWindow, weights, null);
   }
 

@@ -65,7 +65,7 @@ class LeversTest {
     try (ProsperModel model = Backbones.load(checkpoint.toString(), head, Device.cpu(), 9);
         NDManager manager = model.parameters().manager().newSubManager()) {
       Objective.Losses losses =
-          Objective.losses(model, manager, batch, 1000, 1000, Objective.Weights.flops(0, 0));
+          Objective.losses(model, manager, batch, 1000, 1000, Objective.Weights.flops(0, 0), null);
       int vocab = model.config().vocabSize();
       float[] q =
           model
@@ -270,10 +270,10 @@ class LeversTest {
       List<String> titles = Batches.documents(batch);
       try (NDManager manager = model.parameters().manager().newSubManager()) {
         Objective.Losses plain =
-            Objective.losses(model, manager, batch, 256, 512, Objective.Weights.flops(0, 0));
+            Objective.losses(model, manager, batch, 256, 512, Objective.Weights.flops(0, 0), null);
         Objective.Losses l1 =
             Objective.losses(
-                model, manager, batch, 256, 512, new Objective.Weights(0, 0, 0.5, 0.25));
+                model, manager, batch, 256, 512, new Objective.Weights(0, 0, 0.5, 0.25), null);
         float[] w = model.represent(manager, model.tokenize(titles)).basic().toFloatArray();
         double sum = 0;
         for (float v : w) {

@@ -77,7 +77,7 @@ class ObjectiveTest {
     try (ProsperModel model = tinyModel(head);
         NDManager manager = model.parameters().manager().newSubManager()) {
       Objective.Weights none = Objective.Weights.flops(0, 0);
-      Objective.Losses plain = Objective.losses(model, manager, batch, 5, 7, none);
+      Objective.Losses plain = Objective.losses(model, manager, batch, 5, 7, none, null);
       Objective.Losses residual = Objective.losses(model, manager, batch, 5, 7, none, lexical);
       ProsperModel.Representation q = model.represent(manager, model.tokenize(QUERIES));
       ProsperModel.Representation d = model.represent(manager, model.tokenize(TITLES));

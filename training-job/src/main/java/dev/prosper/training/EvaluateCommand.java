@@ -341,6 +341,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       List<List<Retriever.Scored>> fused,
       List<Map<String, Double>> judgements) {
     results.put(row, rankingMetrics(row, Fusion.ids(fused), judgements));
+    appendRun(row, queryIds, fused);
   }
 
   /** The value of the grid whose fusion has the best MRR@10 on the validation queries. */

@@ -20,7 +20,8 @@ import java.util.Map;
  *   <li>Min-max: each ranking's scores mapped to [0, 1] per query ((s - min) / (max - min), 1 when
  *       they are all equal), then (1 - α) · BM25 + α · PROSPER, a product missing from a ranking
  *       adding 0 from it: the kind of score neural-search's {@code normalization-processor} ({@code
- *       min_max}, weighted {@code arithmetic_mean}) gives a {@code hybrid} query.
+ *       min_max}, weighted {@code arithmetic_mean}) gives a {@code hybrid} query (which maps a
+ *       ranking's minimum to 0.001 rather than 0).
  * </ul>
  *
  * Ties go to the product that comes first in the lexical ranking, then in the other.

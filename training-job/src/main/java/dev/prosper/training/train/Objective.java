@@ -162,7 +162,7 @@ public final class Objective {
       target[i * m + i] = 1f;
       for (int j = 0; j < m; j++) {
         if (excluded[i][j]) {
-          offsets[i * m + j] += -1e4f;
+          offsets[i * m + j] = -1e4f;
           anyExcluded = true;
         }
       }

@@ -97,6 +97,41 @@ class ObjectiveTest {
       assertTrue(
           residual.rank().getFloat() < plain.rank().getFloat(),
           residual.rank().getFloat() + " vs " + plain.rank().getFloat());
+      // With a hard negative (a fourth document column) and a false negative (the first title is
+      // also a positive of the third query): BM25 / w on every column, the false negative out.
+      String negative = "white patio chair";
+      List<Batches.Pair> withNegatives =
+          List.of(
+              new Batches.Pair(
+                  "q0",
+                  QUERIES.get(0),
+                  "p0",
+                  TITLES.get(0),
+                  List.of(negative),
+                  java.util.Set.of(TITLES.get(0))),
+              new Batches.Pair("q1", QUERIES.get(1), "p1", TITLES.get(1)),
+              new Batches.Pair(
+                  "q2",
+                  QUERIES.get(2),
+                  "p2",
+                  TITLES.get(2),
+                  List.of(),
+                  java.util.Set.of(TITLES.get(2), TITLES.get(0))));
+      List<String> documents = Batches.documents(withNegatives);
+      assertEquals(List.of(TITLES.get(0), TITLES.get(1), TITLES.get(2), negative), documents);
+      double[][] full = new double[n][documents.size()];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < documents.size(); j++) {
+          full[i][j] = lexical.bm25(QUERIES.get(i), documents.get(j)) / w;
+        }
+      }
+      assertTrue(full[0][3] > 0 && full[2][3] > 0, "the negative shares words with q0 and q2");
+      full[2][0] = Double.NEGATIVE_INFINITY;
+      ProsperModel.Representation all = model.represent(manager, model.tokenize(documents));
+      assertEquals(
+          handRankLoss(q, all, vocab, full),
+          Objective.losses(model, manager, withNegatives, 5, 7, none, lexical).rank().getFloat(),
+          1e-4);
     }
     assertTrue(
         org.junit.jupiter.api.Assertions.assertThrows(
@@ -105,7 +140,10 @@ class ObjectiveTest {
             .contains("[--bm25-residual] must be a positive number"));
   }
 
-  /** The mean InfoNCE loss over windowed scores (windows 5 and 7) plus fixed logit offsets. */
+  /**
+   * The mean InfoNCE loss over windowed scores (windows 5 and 7) plus fixed logit offsets (query i,
+   * document j; negative infinity leaves a document out of query i's denominator).
+   */
   private static double handRankLoss(
       ProsperModel.Representation q, ProsperModel.Representation d, int vocab, double[][] offsets) {
     double[][] qw = window(q.full().toFloatArray(), vocab, 5);
@@ -118,9 +156,9 @@ class ObjectiveTest {
         norm += v * v;
       }
       norm = Math.sqrt(norm);
-      double[] scores = new double[n];
+      double[] scores = new double[dw.length];
       double max = Double.NEGATIVE_INFINITY;
-      for (int j = 0; j < n; j++) {
+      for (int j = 0; j < dw.length; j++) {
         for (int t = 0; t < vocab; t++) {
           scores[j] += qw[i][t] / norm * dw[j][t];
         }

@@ -190,7 +190,8 @@ class TrainerTest {
     assertTrue(
         names.stream().anyMatch(n -> n.startsWith("hybrid: min-max, ") && n.contains(" x BM25 + ")),
         names.toString());
-    // The run file also holds the validation rankings the fusion weights were chosen on.
+    // The run file holds the fused rankings too, and the validation rankings their weights were
+    // chosen on.
     List<String> runSystems =
         Files.readAllLines(hybrid.resolve("run.tsv")).stream()
             .skip(1)
@@ -202,7 +203,8 @@ class TrainerTest {
             List.of(
                 "validation: BM25 (english analyzer)",
                 "validation: trained",
-                "trained (document top-k as served)")),
+                "trained (document top-k as served)",
+                "hybrid: reciprocal rank fusion of BM25 and trained")),
         runSystems.toString());
     double servedTerms =
         hybridRows

@@ -25,6 +25,7 @@ class TrainCommandTest {
   @Test
   void theDefaultRecipeIsTheBestMeasuredOne() {
     TrainingOptions options = parse();
+    assertEquals("bge-small-en", options.backbone());
     assertEquals(1e-4, options.learningRate());
     assertEquals(1, options.epochs());
     assertEquals(10_000, options.levers().pseudoQueries());
@@ -45,6 +46,7 @@ class TrainCommandTest {
   @Test
   void thePaperRecipeRestoresAppendixC2() {
     TrainingOptions options = parse("--recipe", "paper");
+    assertEquals("minilm-l6", options.backbone());
     assertEquals(3e-5, options.learningRate());
     assertEquals(5, options.epochs());
     assertEquals(0, options.levers().pseudoQueries());
@@ -66,6 +68,7 @@ class TrainCommandTest {
     assertEquals(0, prosper.levers().pseudoQueries());
     assertEquals(1, prosper.levers().positivesPerQuery());
     assertEquals(1e-4, prosper.learningRate());
+    assertEquals("minilm-l6", parse("--backbone", "minilm-l6").backbone());
     assertEquals(0, parse("--document-mean-terms", "0").documentMeanTerms());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> parse("--document-mean-terms", "0.5"));

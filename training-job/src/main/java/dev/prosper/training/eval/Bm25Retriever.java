@@ -58,14 +58,8 @@ public final class Bm25Retriever implements Retriever, AutoCloseable {
     try {
       for (String text : queries) {
         BooleanQuery.Builder query = new BooleanQuery.Builder();
-        try (TokenStream tokens = analyzer.tokenStream("title", text)) {
-          CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
-          tokens.reset();
-          while (tokens.incrementToken()) {
-            query.add(
-                new TermQuery(new Term("title", term.toString())), BooleanClause.Occur.SHOULD);
-          }
-          tokens.end();
+        for (String term : terms(analyzer, text)) {
+          query.add(new TermQuery(new Term("title", term)), BooleanClause.Occur.SHOULD);
         }
         List<Scored> ranking = new ArrayList<>();
         for (ScoreDoc hit : searcher.search(query.build(), k).scoreDocs) {
@@ -77,6 +71,22 @@ public final class Bm25Retriever implements Retriever, AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return results;
+  }
+
+  /** The tokens {@code analyzer} makes of {@code text} in the title field, in order. */
+  public static List<String> terms(Analyzer analyzer, String text) {
+    List<String> terms = new ArrayList<>();
+    try (TokenStream tokens = analyzer.tokenStream("title", text)) {
+      CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
+      tokens.reset();
+      while (tokens.incrementToken()) {
+        terms.add(term.toString());
+      }
+      tokens.end();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return terms;
   }
 
   @Override

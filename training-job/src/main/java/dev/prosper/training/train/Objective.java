@@ -157,17 +157,17 @@ public final class Objective {
     boolean[][] excluded = Batches.falseNegatives(batch, documents);
     float[] target = new float[n * m];
     float[] offsets = lexical == null ? new float[n * m] : lexical.offsets(queries, documents);
-    boolean anyExcluded = lexical != null;
+    boolean anyOffset = lexical != null;
     for (int i = 0; i < n; i++) {
       target[i * m + i] = 1f;
       for (int j = 0; j < m; j++) {
         if (excluded[i][j]) {
           offsets[i * m + j] = -1e4f;
-          anyExcluded = true;
+          anyOffset = true;
         }
       }
     }
-    NDArray logits = anyExcluded ? scores.add(manager.create(offsets, new Shape(n, m))) : scores;
+    NDArray logits = anyOffset ? scores.add(manager.create(offsets, new Shape(n, m))) : scores;
     NDArray positive = manager.create(target, new Shape(n, m));
     // Scalars: DJL's Number overloads hand autograd a buffer the collector may free before
     // backward.

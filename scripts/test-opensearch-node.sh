@@ -173,7 +173,23 @@ benchmark_writes_its_report() {
     grep -q '^| prosper_sparse query_tokens | ' "$work/report/report.md" &&
     grep -q 'ratio' "$work/report/report.md" &&
     [[ -s "$work/report/latency.png" && -s "$work/report/quality.png" ]] &&
-    grep -q '"title_sparse"' "$work/report/report.json"
+    grep -q '"title_sparse"' "$work/report/report.json" &&
+    sizes_are_measured "$work/report/report.json"
+}
+# The index sizes are what each field adds to one merged segment (not a stale store size, not
+# the recovery source): both fields and the ids baseline take bytes, and the copies held every
+# document (benchmark-node checks their counts itself and fails otherwise).
+sizes_are_measured() {
+  local json=$1 name value
+  declare -A size
+  for name in title title_sparse ids_baseline whole_index; do
+    value=$(grep -oE "\"$name\" *: *[0-9-]+" "$json" | tail -1 | grep -oE '[0-9-]+$')
+    size[$name]=${value:-0}
+  done
+  echo "index sizes: title ${size[title]}, title_sparse ${size[title_sparse]}," \
+    "ids_baseline ${size[ids_baseline]}, whole_index ${size[whole_index]}"
+  ((size[title] > 0 && size[title_sparse] > 0 && size[ids_baseline] > 0 &&
+    size[whole_index] > size[title_sparse]))
 }
 check "load-products indexes a catalogue through a prosper pipeline" load_products
 check "search prints the query's terms and scored hits" search_prints_terms_and_hits

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.knowm.xchart.BitmapEncoder;
@@ -160,7 +161,7 @@ public final class NodeBenchmark implements Callable<Integer> {
       report.put("raw_encode_docs_per_s", raw);
       report.put("ingest_to_raw_ratio", ingestRate / raw);
     }
-    report.set("index_size_bytes", indexSizes());
+    report.set("index_size_bytes", indexSizes(dataset.products().size()));
 
     List<String> texts = set.texts();
     List<Map<String, Double>> judgements = set.judgements();
@@ -216,8 +217,12 @@ public final class NodeBenchmark implements Callable<Integer> {
     return rate;
   }
 
-  /** Force-merges to one segment and lets go of the merged-away files, so store size is true. */
+  /**
+   * Makes every indexed document searchable, then force-merges to one segment and commits, so that
+   * the segment files are the whole index.
+   */
   private void mergeToOneSegment(String name) throws IOException {
+    call("POST", "/" + name + "/_refresh", null);
     call("POST", "/" + name + "/_forcemerge?max_num_segments=1", null);
     call("POST", "/" + name + "/_flush", null);
     call("POST", "/" + name + "/_refresh", null);
@@ -238,14 +243,28 @@ public final class NodeBenchmark implements Callable<Integer> {
     }
   }
 
-  /** Store size of the sparse field alone and the text field alone (source disabled, 1 segment). */
-  private ObjectNode indexSizes() throws IOException {
+  /** Stored fields: {@code _source}, {@code _id} and, with source disabled, the recovery source. */
+  private static final Set<String> STORED_FIELD_FILES = Set.of("fdt", "fdx", "fdm");
+
+  /**
+   * What the sparse field and the text field each add to an index's searchable structures. Each
+   * field is copied alone into an index of one segment, and so are the documents' ids with no field
+   * (the baseline every copy shares: {@code _id}, sequence numbers). A field's size is its copy's
+   * segment files minus the baseline's, both without stored fields: with {@code _source} disabled
+   * OpenSearch still stores each document's JSON as a recovery source until its retention lease
+   * expires (12 h), which would count the JSON of the weights, not the index. Sizes come from the
+   * segments' file sizes, not {@code _stats/store}, whose size is cached for {@code
+   * index.store.stats_refresh_interval} (10 s) and so can miss a just-merged segment.
+   */
+  private ObjectNode indexSizes(int documents) throws IOException {
     ObjectNode sizes = JSON.createObjectNode();
-    Map<String, String> fields =
-        Map.of(
-            "title_sparse", "{\"type\":\"rank_features\"}",
-            "title", "{\"type\":\"text\",\"analyzer\":\"english\"}");
-    for (Map.Entry<String, String> field : fields.entrySet()) {
+    Map<String, String> mappings = new LinkedHashMap<>();
+    mappings.put("ids", "\"dynamic\":false,\"properties\":{}");
+    mappings.put("title_sparse", "\"properties\":{\"title_sparse\":{\"type\":\"rank_features\"}}");
+    mappings.put(
+        "title", "\"properties\":{\"title\":{\"type\":\"text\",\"analyzer\":\"english\"}}");
+    Map<String, Long> searchable = new LinkedHashMap<>();
+    for (Map.Entry<String, String> field : mappings.entrySet()) {
       String copy = index + "-size-" + field.getKey().replace('_', '-');
       if (exists("/" + copy)) {
         call("DELETE", "/" + copy, null);
@@ -254,32 +273,42 @@ public final class NodeBenchmark implements Callable<Integer> {
           "PUT",
           "/" + copy,
           "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":{"
-              + "\"_source\":{\"enabled\":false},\"properties\":{\""
-              + field.getKey()
-              + "\":"
+              + "\"_source\":{\"enabled\":false},"
               + field.getValue()
-              + "}}}");
-      client.copyField(index, copy, field.getKey());
+              + "}}");
+      client.copyField(index, copy, field.getKey().equals("ids") ? "title" : field.getKey());
       mergeToOneSegment(copy);
-      long bytes =
-          call("GET", "/" + copy + "/_stats/store", null)
-              .path("_all")
-              .path("primaries")
-              .path("store")
-              .path("size_in_bytes")
-              .asLong();
-      sizes.put(field.getKey(), bytes);
+      long count = call("GET", "/" + copy + "/_count", null).path("count").asLong();
+      if (count != documents) {
+        throw new IOException(
+            "copying [" + field.getKey() + "] gave " + count + " documents, not " + documents);
+      }
+      searchable.put(field.getKey(), segmentFileBytes(copy, false));
       call("DELETE", "/" + copy, null);
     }
-    sizes.put(
-        "whole_index",
-        call("GET", "/" + index + "/_stats/store", null)
+    long baseline = searchable.get("ids");
+    sizes.put("title_sparse", searchable.get("title_sparse") - baseline);
+    sizes.put("title", searchable.get("title") - baseline);
+    sizes.put("ids_baseline", baseline);
+    sizes.put("whole_index", segmentFileBytes(index, true));
+    return sizes;
+  }
+
+  /** The bytes of an index's segment files, with or without its stored fields. */
+  private long segmentFileBytes(String name, boolean withStoredFields) throws IOException {
+    JsonNode files =
+        call("GET", "/" + name + "/_stats/segments?include_segment_file_sizes=true", null)
             .path("_all")
             .path("primaries")
-            .path("store")
-            .path("size_in_bytes")
-            .asLong());
-    return sizes;
+            .path("segments")
+            .path("file_sizes");
+    long bytes = 0;
+    for (Map.Entry<String, JsonNode> file : files.properties()) {
+      if (withStoredFields || !STORED_FIELD_FILES.contains(file.getKey())) {
+        bytes += file.getValue().path("size_in_bytes").asLong();
+      }
+    }
+    return bytes;
   }
 
   private String topK() {
@@ -643,8 +672,9 @@ public final class NodeBenchmark implements Callable<Integer> {
     md.append(
         String.format(
             Locale.ROOT,
-            ".%n%nIndex size (one segment, no _source): sparse field %.1f MiB, text field %.1f MiB"
-                + " (ratio %.2f); whole index with _source %.1f MiB.%n",
+            ".%n%nIndex size (each field copied alone into one segment; searchable structures,"
+                + " stored fields and the ids every copy shares left out): sparse field %.2f MiB,"
+                + " text field %.2f MiB (ratio %.2f); whole index with _source %.1f MiB.%n",
             sizes.path("title_sparse").asLong() / 1048576.0,
             sizes.path("title").asLong() / 1048576.0,
             sizes.path("title_sparse").asDouble() / Math.max(1, sizes.path("title").asDouble()),

@@ -104,8 +104,23 @@ public final class SparseRetriever implements Retriever {
    * @return the threshold
    */
   public float pruneDocumentsToMeanTerms(double meanTerms) {
+    return pruneDocumentsToMeanTerms(meanTerms, id -> true);
+  }
+
+  /**
+   * {@link #pruneDocumentsToMeanTerms(double)} with the threshold chosen on the products {@code
+   * sample} accepts (on all of them when it accepts none), and applied to every product.
+   */
+  public float pruneDocumentsToMeanTerms(
+      double meanTerms, java.util.function.Predicate<String> sample) {
     checkMeanTerms(meanTerms);
-    float threshold = thresholdForMeanTerms(encoded, meanTerms);
+    List<SparseVector> chosen = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      if (sample.test(ids.get(i))) {
+        chosen.add(encoded.get(i));
+      }
+    }
+    float threshold = thresholdForMeanTerms(chosen.isEmpty() ? encoded : chosen, meanTerms);
     var head = model.head().withDocumentMinWeight(threshold);
     index(text -> head.keepServedTerms(text, Mode.DOCUMENT));
     return threshold;

@@ -19,18 +19,23 @@ import java.util.Map;
  * prints MRR@10, nDCG@10 and Recall@1000 of each over the held-out queries with a positive (the
  * queries and metrics {@code evaluate} uses). The best row's weights are chosen on the very
  * queries they are measured on, so it is a ceiling, not a result. A product missing from a
- * system's top N counts at that system's N-th score for the query.
+ * system's top N adds 0 for it, as in {@code evaluate}'s linear fusion and a {@code bool} query;
+ * {@code --at-last NAME} counts it at that system's N-th score instead (for scores that do not
+ * start at 0, such as a dense ranking's cosine).
  *
  * <pre>
  * java -cp training-job/target/training-job.jar scripts/FusionCeiling.java \
  *   --data ../shared/data/homedepot --min-grade 2.5 --holdout-percent 10 \
  *   --base "BM25 (english analyzer)" --system "bge=0,0.5,1,2" \
- *   --system "dense bge-small-en (cls pooling)=0,5,10,20" eval-a/run.tsv eval-c/run.tsv
+ *   --system "dense bge-small-en (cls pooling)=0,5,10,20" \
+ *   --at-last "dense bge-small-en (cls pooling)" eval-a/run.tsv eval-c/run.tsv
  * </pre>
  */
 public class FusionCeiling {
   public static void main(String[] args) throws Exception {
     Path data = null;
+    String split = "train";
+    java.util.Set<String> atLast = new java.util.HashSet<>();
     double minGrade = 1.0;
     int holdout = 0;
     String base = null;
@@ -39,6 +44,8 @@ public class FusionCeiling {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--data" -> data = Path.of(args[++i]);
+        case "--split" -> split = args[++i];
+        case "--at-last" -> atLast.add(args[++i]);
         case "--min-grade" -> minGrade = Double.parseDouble(args[++i]);
         case "--holdout-percent" -> holdout = Integer.parseInt(args[++i]);
         case "--base" -> base = args[++i];
@@ -61,7 +68,7 @@ public class FusionCeiling {
     if (data == null || base == null || grids.isEmpty() || runs.isEmpty()) {
       usage("--data, --base, at least one --system and at least one run.tsv are required");
     }
-    Dataset dataset = Dataset.read(data, "train").heldOutSplit(holdout);
+    Dataset dataset = Dataset.read(data, split).heldOutSplit(holdout);
     List<String> queries = dataset.queriesWithPositives(minGrade);
     Map<String, Map<String, List<Scored>>> rankings = read(runs);
     List<String> systems = new ArrayList<>(List.of(base));
@@ -69,6 +76,11 @@ public class FusionCeiling {
     for (String system : systems) {
       if (!rankings.containsKey(system)) {
         usage("no system [" + system + "] in the run files; they hold " + rankings.keySet());
+      }
+      long without = queries.stream().filter(q -> !rankings.get(system).containsKey(q)).count();
+      if (without > 0) {
+        // evaluate writes no rows for an empty ranking (BM25 finds nothing for some queries).
+        System.out.printf("%s: no ranking for %d of the queries%n", system, without);
       }
     }
     List<Map<String, Double>> judgements = new ArrayList<>();
@@ -94,10 +106,10 @@ public class FusionCeiling {
       }
       List<List<String>> fused = new ArrayList<>();
       for (String q : queries) {
-        List<Scored> sum = shifted(rankings.get(base).getOrDefault(q, List.of()));
+        List<Scored> sum = ranking(rankings, base, q, atLast);
         for (int s = 0; s < names.size(); s++) {
           if (weights[s] != 0) {
-            List<Scored> other = shifted(rankings.get(names.get(s)).getOrDefault(q, List.of()));
+            List<Scored> other = ranking(rankings, names.get(s), q, atLast);
             sum = Fusion.linear(sum, other, weights[s], Integer.MAX_VALUE);
           }
         }
@@ -131,9 +143,14 @@ public class FusionCeiling {
     }
   }
 
-  /** A query's ranking with its last (N-th) score subtracted, so that missing products count 0. */
-  private static List<Scored> shifted(List<Scored> ranking) {
-    if (ranking.isEmpty()) {
+  /** A system's ranking of a query, shifted by its last score when the system is in atLast. */
+  private static List<Scored> ranking(
+      Map<String, Map<String, List<Scored>>> rankings,
+      String system,
+      String query,
+      java.util.Set<String> atLast) {
+    List<Scored> ranking = rankings.get(system).getOrDefault(query, List.of());
+    if (ranking.isEmpty() || !atLast.contains(system)) {
       return ranking;
     }
     double last = ranking.get(ranking.size() - 1).score();
@@ -154,7 +171,11 @@ public class FusionCeiling {
               .add(new Scored(f[3], Double.parseDouble(f[4])));
         }
       }
-      own.forEach(out::putIfAbsent);
+      for (var system : own.entrySet()) {
+        if (out.putIfAbsent(system.getKey(), system.getValue()) != null) {
+          System.out.printf("%s: taken from the first file that holds it%n", system.getKey());
+        }
+      }
     }
     return out;
   }
@@ -162,8 +183,8 @@ public class FusionCeiling {
   private static void usage(String problem) {
     System.err.println(problem);
     System.err.println(
-        "usage: FusionCeiling --data DIR [--min-grade G] [--holdout-percent P] --base NAME"
-            + " --system NAME=w1,w2,... [--system ...] RUN.tsv...");
+        "usage: FusionCeiling --data DIR [--split S] [--min-grade G] [--holdout-percent P]"
+            + " --base NAME --system NAME=w1,w2,... [--system ...] [--at-last NAME] RUN.tsv...");
     System.exit(2);
   }
 }

@@ -161,7 +161,7 @@ public final class NodeBenchmark implements Callable<Integer> {
       report.put("raw_encode_docs_per_s", raw);
       report.put("ingest_to_raw_ratio", ingestRate / raw);
     }
-    report.set("index_size_bytes", indexSizes(dataset.products().size()));
+    report.set("index_size_bytes", indexSizes());
 
     List<String> texts = set.texts();
     List<Map<String, Double>> judgements = set.judgements();
@@ -251,13 +251,16 @@ public final class NodeBenchmark implements Callable<Integer> {
    * field is copied alone into an index of one segment, and so are the documents' ids with no field
    * (the baseline every copy shares: {@code _id}, sequence numbers). A field's size is its copy's
    * segment files minus the baseline's, both without stored fields: with {@code _source} disabled
-   * OpenSearch still stores each document's JSON as a recovery source until its retention lease
-   * expires (12 h), which would count the JSON of the weights, not the index. Sizes come from the
-   * segments' file sizes, not {@code _stats/store}, whose size is cached for {@code
-   * index.store.stats_refresh_interval} (10 s) and so can miss a just-merged segment.
+   * OpenSearch still stores each document's JSON as a recovery source, which a later merge drops
+   * only once the shard's retention leases have moved past it, and which would count the JSON of
+   * the weights, not the index. Sizes come from the segments' file sizes, not {@code _stats/store},
+   * whose size is cached for {@code index.store.stats_refresh_interval} (10 s) and so can miss a
+   * just-merged segment.
    */
-  private ObjectNode indexSizes(int documents) throws IOException {
+  private ObjectNode indexSizes() throws IOException {
     ObjectNode sizes = JSON.createObjectNode();
+    // The documents the index holds (a bulk failure leaves out the documents that failed).
+    long documents = call("GET", "/" + index + "/_count", null).path("count").asLong();
     Map<String, String> mappings = new LinkedHashMap<>();
     mappings.put("ids", "\"dynamic\":false,\"properties\":{}");
     mappings.put("title_sparse", "\"properties\":{\"title_sparse\":{\"type\":\"rank_features\"}}");
@@ -287,10 +290,23 @@ public final class NodeBenchmark implements Callable<Integer> {
       call("DELETE", "/" + copy, null);
     }
     long baseline = searchable.get("ids");
-    sizes.put("title_sparse", searchable.get("title_sparse") - baseline);
-    sizes.put("title", searchable.get("title") - baseline);
+    for (String field : List.of("title_sparse", "title")) {
+      long bytes = searchable.get(field) - baseline;
+      if (bytes <= 0) {
+        throw new IOException(
+            "the ["
+                + field
+                + "] copy ("
+                + searchable.get(field)
+                + " bytes) is no larger than the ids alone ("
+                + baseline
+                + " bytes): its size was not measured");
+      }
+      sizes.put(field, bytes);
+    }
     sizes.put("ids_baseline", baseline);
     sizes.put("whole_index", segmentFileBytes(index, true));
+    sizes.put("whole_index_searchable", segmentFileBytes(index, false));
     return sizes;
   }
 
@@ -302,6 +318,9 @@ public final class NodeBenchmark implements Callable<Integer> {
             .path("primaries")
             .path("segments")
             .path("file_sizes");
+    if (files.isEmpty()) {
+      throw new IOException("[" + name + "] reports no segment files");
+    }
     long bytes = 0;
     for (Map.Entry<String, JsonNode> file : files.properties()) {
       if (withStoredFields || !STORED_FIELD_FILES.contains(file.getKey())) {

@@ -114,13 +114,7 @@ public final class SparseRetriever implements Retriever {
   public float pruneDocumentsToMeanTerms(
       double meanTerms, java.util.function.Predicate<String> sample) {
     checkMeanTerms(meanTerms);
-    List<SparseVector> chosen = new ArrayList<>();
-    for (int i = 0; i < ids.size(); i++) {
-      if (sample.test(ids.get(i))) {
-        chosen.add(encoded.get(i));
-      }
-    }
-    float threshold = thresholdForMeanTerms(chosen.isEmpty() ? encoded : chosen, meanTerms);
+    float threshold = thresholdForMeanTerms(ids, encoded, meanTerms, sample);
     var head = model.head().withDocumentMinWeight(threshold);
     index(text -> head.keepServedTerms(text, Mode.DOCUMENT));
     return threshold;
@@ -138,11 +132,29 @@ public final class SparseRetriever implements Retriever {
   }
 
   /**
+   * {@link #thresholdForMeanTerms(List, double)} over the vectors whose ids {@code sample} accepts
+   * (over all of them when it accepts none).
+   */
+  static float thresholdForMeanTerms(
+      List<String> ids,
+      List<SparseVector> vectors,
+      double meanTerms,
+      java.util.function.Predicate<String> sample) {
+    List<SparseVector> chosen = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      if (sample.test(ids.get(i))) {
+        chosen.add(vectors.get(i));
+      }
+    }
+    return thresholdForMeanTerms(chosen.isEmpty() ? vectors : chosen, meanTerms);
+  }
+
+  /**
    * The weight at or above which {@code vectors} keep {@code meanTerms} terms each on average: the
    * {@code round(meanTerms · n)}-th largest of all their weights (the smallest weight when they
    * have fewer).
    */
-  private static float thresholdForMeanTerms(List<SparseVector> vectors, double meanTerms) {
+  static float thresholdForMeanTerms(List<SparseVector> vectors, double meanTerms) {
     int total = 0;
     for (SparseVector text : vectors) {
       total += text.size();

@@ -286,7 +286,7 @@ public final class NodeBenchmark implements Callable<Integer> {
         throw new IOException(
             "copying [" + field.getKey() + "] gave " + count + " documents, not " + documents);
       }
-      searchable.put(field.getKey(), segmentFileBytes(copy, false));
+      searchable.put(field.getKey(), segmentFileBytes(copy).searchable());
       call("DELETE", "/" + copy, null);
     }
     long baseline = searchable.get("ids");
@@ -305,13 +305,20 @@ public final class NodeBenchmark implements Callable<Integer> {
       sizes.put(field, bytes);
     }
     sizes.put("ids_baseline", baseline);
-    sizes.put("whole_index", segmentFileBytes(index, true));
-    sizes.put("whole_index_searchable", segmentFileBytes(index, false));
+    SegmentBytes whole = segmentFileBytes(index);
+    sizes.put("whole_index", whole.all());
+    sizes.put("whole_index_searchable", whole.searchable());
     return sizes;
   }
 
-  /** The bytes of an index's segment files, with or without its stored fields. */
-  private long segmentFileBytes(String name, boolean withStoredFields) throws IOException {
+  /** The bytes of an index's segment files, and of its stored fields among them. */
+  private record SegmentBytes(long all, long stored) {
+    long searchable() {
+      return all - stored;
+    }
+  }
+
+  private SegmentBytes segmentFileBytes(String name) throws IOException {
     JsonNode files =
         call("GET", "/" + name + "/_stats/segments?include_segment_file_sizes=true", null)
             .path("_all")
@@ -321,13 +328,16 @@ public final class NodeBenchmark implements Callable<Integer> {
     if (files.isEmpty()) {
       throw new IOException("[" + name + "] reports no segment files");
     }
-    long bytes = 0;
+    long all = 0;
+    long stored = 0;
     for (Map.Entry<String, JsonNode> file : files.properties()) {
-      if (withStoredFields || !STORED_FIELD_FILES.contains(file.getKey())) {
-        bytes += file.getValue().path("size_in_bytes").asLong();
+      long bytes = file.getValue().path("size_in_bytes").asLong();
+      all += bytes;
+      if (STORED_FIELD_FILES.contains(file.getKey())) {
+        stored += bytes;
       }
     }
-    return bytes;
+    return new SegmentBytes(all, stored);
   }
 
   private String topK() {

@@ -268,10 +268,7 @@ public record Dataset(
    * random others (seeded) up to {@code size}.
    */
   public Dataset sampleProducts(List<String> queryIds, int size, long seed) {
-    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
-    for (String q : queryIds) {
-      ids.addAll(qrels.getOrDefault(q, Map.of()).keySet());
-    }
+    java.util.Set<String> ids = judgedProducts(queryIds);
     List<String> others = new ArrayList<>(products.keySet());
     Collections.shuffle(others, new java.util.Random(seed));
     for (String id : others) {
@@ -289,6 +286,15 @@ public record Dataset(
         });
     return new Dataset(
         kept, queries, qrels, description + ", " + kept.size() + " sampled products");
+  }
+
+  /** Every product judged for any of the queries, at any grade, in judgement order. */
+  public java.util.Set<String> judgedProducts(List<String> queryIds) {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    for (String q : queryIds) {
+      ids.addAll(qrels.getOrDefault(q, Map.of()).keySet());
+    }
+    return ids;
   }
 
   /**

@@ -53,10 +53,7 @@ public final class Validation {
     if (corpus.size() >= data.products().size()) {
       return id -> true;
     }
-    java.util.Set<String> judged = new java.util.HashSet<>();
-    for (String q : validation) {
-      judged.addAll(data.qrels().getOrDefault(q, Map.of()).keySet());
-    }
+    java.util.Set<String> judged = data.judgedProducts(validation);
     return id -> !judged.contains(id);
   }
 

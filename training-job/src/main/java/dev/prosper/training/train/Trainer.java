@@ -94,6 +94,10 @@ public final class Trainer {
         validation.size());
     Map<String, String> validationCorpus =
         Validation.corpus(data, validation, o.validationCorpus(), o.seed() + 1);
+    if (o.documentMeanTerms() > 0) {
+      Validation.withoutRandomProducts(data, validation, validationCorpus)
+          .ifPresent(warning -> log.println("warning: " + warning));
+    }
     Path checkpoints = o.output().resolve("checkpoints");
     Files.createDirectories(checkpoints);
     Device device = Devices.resolve(o.device());

@@ -58,6 +58,27 @@ public final class Validation {
   }
 
   /**
+   * Why the threshold cannot be chosen on products drawn like the catalogue, when {@code corpus}
+   * holds none (the judged products alone fill it) and {@link #drawnLikeTheCatalogue} falls back to
+   * all of them; empty when it holds some.
+   */
+  static java.util.Optional<String> withoutRandomProducts(
+      Dataset data, List<String> validation, Map<String, String> corpus) {
+    if (corpus.keySet().stream().anyMatch(drawnLikeTheCatalogue(data, validation, corpus))) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        String.format(
+            java.util.Locale.ROOT,
+            "the validation corpus (%d products) holds only products judged for the validation"
+                + " queries, so the document weight threshold (--document-mean-terms) is chosen"
+                + " on them, not on products drawn like the catalogue, and served documents may"
+                + " keep more or fewer terms on average; raise --validation-corpus above %d",
+            corpus.size(),
+            corpus.size()));
+  }
+
+  /**
    * The validation score and the document weight threshold it was measured with.
    *
    * @param documentMinWeight the threshold served documents keep terms above (0: none)

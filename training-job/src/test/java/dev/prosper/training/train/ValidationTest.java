@@ -44,6 +44,19 @@ class ValidationTest {
     long drawn = corpus.keySet().stream().filter(sample).count();
     assertEquals(7, drawn);
     assertTrue(sample.test("p4"));
+    assertTrue(Validation.withoutRandomProducts(data, validation, corpus).isEmpty());
+  }
+
+  @Test
+  void aCorpusFilledByTheJudgedProductsSaysSoAndNamesTheOption() {
+    Dataset data = catalogue();
+    List<String> validation = List.of("q1", "q2");
+    // Three products judged for the validation queries fill a corpus of three.
+    Map<String, String> corpus = Validation.corpus(data, validation, 3, 7);
+    assertEquals(java.util.Set.of("p1", "p2", "p3"), corpus.keySet());
+    String warning = Validation.withoutRandomProducts(data, validation, corpus).orElseThrow();
+    assertTrue(warning.contains("(3 products)"), warning);
+    assertTrue(warning.contains("raise --validation-corpus above 3"), warning);
   }
 
   @Test

@@ -256,6 +256,14 @@ public final class TrainCommand implements Callable<Integer> {
               + " finds. Validation still measures PROSPER alone (0: none).")
   double bm25Residual = 0;
 
+  @Option(
+      names = "--title-to-query",
+      description =
+          "Weight of a second InfoNCE term on the same batch scores read the other way: each"
+              + " positive title picks its own query among the batch's queries (a symmetric"
+              + " contrastive loss), added to the paper's query-to-title term, eq. 2 (0: none).")
+  double titleToQuery = 0;
+
   @Override
   public Integer call() throws Exception {
     new Trainer(options(), System.err).run();
@@ -300,6 +308,7 @@ public final class TrainCommand implements Callable<Integer> {
             l1Q,
             l1D,
             positivesPerQuery != null ? positivesPerQuery : defaults.positivesPerQuery,
-            bm25Residual));
+            bm25Residual,
+            titleToQuery));
   }
 }

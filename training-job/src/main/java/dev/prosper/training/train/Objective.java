@@ -18,8 +18,9 @@ import java.util.List;
  * an optional L1 term, and the dynamic lexical focusing window (eq. 10) that shrinks during
  * training.
  *
- * <p>L = InfoNCE(s(TopK_kq(W_q), TopK_kd(W_d))) + λ_q FLOPS(w_q) + λ_d FLOPS(w_d) + μ_q L1(w_q) +
- * μ_d L1(w_d).
+ * <p>L = InfoNCE(s(TopK_kq(W_q), TopK_kd(W_d))) + σ InfoNCEᵀ + λ_q FLOPS(w_q) + λ_d FLOPS(w_d) +
+ * μ_q L1(w_q) + μ_d L1(w_d), where InfoNCEᵀ (weight σ, 0 in the paper) is the same scores read the
+ * other way: each positive title picks its own query among the batch's queries.
  */
 public final class Objective {
 
@@ -38,13 +39,18 @@ public final class Objective {
    * @param flopsDocument λ_d, FLOPS weight of the titles' basic representations
    * @param l1Query μ_q, weight of the mean L1 norm of the queries' basic representations
    * @param l1Document μ_d, weight of the mean L1 norm of the titles' basic representations
+   * @param titleToQuery σ, weight of the title-to-query InfoNCE term (0: the paper's eq. 2 alone)
    */
   public record Weights(
-      double flopsQuery, double flopsDocument, double l1Query, double l1Document) {
+      double flopsQuery,
+      double flopsDocument,
+      double l1Query,
+      double l1Document,
+      double titleToQuery) {
 
     /** FLOPS only (the paper's objective). */
     public static Weights flops(double flopsQuery, double flopsDocument) {
-      return new Weights(flopsQuery, flopsDocument, 0, 0);
+      return new Weights(flopsQuery, flopsDocument, 0, 0, 0);
     }
   }
 
@@ -172,6 +178,14 @@ public final class Objective {
     // Scalars: DJL's Number overloads hand autograd a buffer the collector may free before
     // backward.
     NDArray rank = Scalars.dividedBy(logits.logSoftmax(1).mul(positive).sum(), -n);
+    if (weights.titleToQuery() > 0) {
+      // The first n titles are the pairs' positives: title j against every query of the batch,
+      // the queries it is also a positive of left out by the same offsets.
+      NDArray positives = logits.get(":, :" + n);
+      NDArray reverse =
+          Scalars.dividedBy(positives.logSoftmax(0).mul(positive.get(":, :" + n)).sum(), -n);
+      rank = rank.add(Scalars.times(reverse, weights.titleToQuery()));
+    }
     NDArray flopsQ = ProsperHead.flops(q.basic());
     NDArray flopsD = ProsperHead.flops(d.basic());
     NDArray l1Q = meanL1(q.basic());

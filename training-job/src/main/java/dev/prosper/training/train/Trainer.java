@@ -327,7 +327,11 @@ public final class Trainer {
           double lambdaD = Schedules.flopsWeight(o.lambdaDocument(), step, rampSteps);
           Objective.Weights weights =
               new Objective.Weights(
-                  lambdaQ, lambdaD, o.levers().l1Query(), o.levers().l1Document());
+                  lambdaQ,
+                  lambdaD,
+                  o.levers().l1Query(),
+                  o.levers().l1Document(),
+                  o.levers().titleToQuery());
           long t0 = System.nanoTime();
           Objective.StepFigures figures =
               Objective.forwardBackward(
@@ -484,6 +488,7 @@ public final class Trainer {
     map.put("document_mean_terms", o.documentMeanTerms());
     map.put("hard_negatives", o.levers().hardNegatives());
     map.put("bm25_residual", o.levers().bm25Residual());
+    map.put("title_to_query", o.levers().titleToQuery());
     map.put("hard_negative_depth", o.levers().hardNegativeDepth());
     map.put("mlm_steps", o.levers().mlmSteps());
     map.put("mlm_lr", o.levers().mlmLearningRate());

@@ -57,6 +57,8 @@ public record TrainingOptions(
    *     positive (1: one positive drawn per epoch)
    * @param bm25Residual w: BM25 / w is added to every training logit, for a model served as BM25 +
    *     w · PROSPER (0: none; see {@link LexicalResidual})
+   * @param titleToQuery σ: weight of the title-to-query InfoNCE term beside eq. 2 (0: none; see
+   *     {@link Objective})
    */
   public record Levers(
       int hardNegatives,
@@ -68,9 +70,10 @@ public record TrainingOptions(
       double l1Query,
       double l1Document,
       int positivesPerQuery,
-      double bm25Residual) {
+      double bm25Residual,
+      double titleToQuery) {
 
-    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0);
+    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0);
 
     public Levers {
       require(hardNegatives >= 0, "--hard-negatives", "must not be negative, got " + hardNegatives);
@@ -101,6 +104,10 @@ public record TrainingOptions(
           bm25Residual >= 0 && Double.isFinite(bm25Residual),
           "--bm25-residual",
           "must be a non-negative number, got " + bm25Residual);
+      require(
+          titleToQuery >= 0 && Double.isFinite(titleToQuery),
+          "--title-to-query",
+          "must be a non-negative number, got " + titleToQuery);
     }
   }
 

@@ -241,22 +241,22 @@ class LeversTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(-1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0));
+            () -> new TrainingOptions.Levers(-1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0));
     assertEquals("[--hard-negatives] must not be negative, got -1", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 0, 0, 0, 0, 0, 1, 0));
+            () -> new TrainingOptions.Levers(0, 50, 0, 0, 0, 0, 0, 0, 1, 0, 0));
     assertEquals("[--mlm-lr] must be positive, got 0.0", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, -0.1, 1, 0));
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, -0.1, 1, 0, 0));
     assertEquals("[--l1-d] must be a non-negative number, got -0.1", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 0, 0));
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 0, 0, 0));
     assertEquals("[--positives-per-query] must be at least 1, got 0", e.getMessage());
   }
 
@@ -273,7 +273,7 @@ class LeversTest {
             Objective.losses(model, manager, batch, 256, 512, Objective.Weights.flops(0, 0), null);
         Objective.Losses l1 =
             Objective.losses(
-                model, manager, batch, 256, 512, new Objective.Weights(0, 0, 0.5, 0.25), null);
+                model, manager, batch, 256, 512, new Objective.Weights(0, 0, 0.5, 0.25, 0), null);
         float[] w = model.represent(manager, model.tokenize(titles)).basic().toFloatArray();
         double sum = 0;
         for (float v : w) {
@@ -294,7 +294,7 @@ class LeversTest {
       model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
       AdamW optimizer = new AdamW(model.parameters());
       for (int step = 0; step < 6; step++) {
-        Objective.forwardBackward(model, batch, 256, 512, new Objective.Weights(0, 0, 0, 1.0));
+        Objective.forwardBackward(model, batch, 256, 512, new Objective.Weights(0, 0, 0, 1.0, 0));
         optimizer.step(1e-3, 0, 0);
       }
       double after = meanBasicTerms(model, probe);

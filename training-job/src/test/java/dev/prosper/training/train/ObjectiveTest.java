@@ -63,6 +63,64 @@ class ObjectiveTest {
   }
 
   @Test
+  void theTitleToQueryTermReadsTheScoresByColumn() throws Exception {
+    HeadConfig head = HeadConfig.DEFAULT.withWindows(5, 7);
+    // A hard negative (a fourth column, never a target) and a false negative: the first title is
+    // also a positive of the third query, so the third query leaves the first title's column.
+    String negative = "white patio chair";
+    List<Batches.Pair> batch =
+        List.of(
+            new Batches.Pair(
+                "q0",
+                QUERIES.get(0),
+                "p0",
+                TITLES.get(0),
+                List.of(negative),
+                java.util.Set.of(TITLES.get(0))),
+            new Batches.Pair("q1", QUERIES.get(1), "p1", TITLES.get(1)),
+            new Batches.Pair(
+                "q2",
+                QUERIES.get(2),
+                "p2",
+                TITLES.get(2),
+                List.of(),
+                java.util.Set.of(TITLES.get(2), TITLES.get(0))));
+    try (ProsperModel model = tinyModel(head);
+        NDManager manager = model.parameters().manager().newSubManager()) {
+      List<String> documents = Batches.documents(batch);
+      int n = QUERIES.size();
+      double[][] offsets = new double[n][documents.size()];
+      offsets[2][0] = Double.NEGATIVE_INFINITY;
+      double[][] scores =
+          handScores(
+              model.represent(manager, model.tokenize(QUERIES)),
+              model.represent(manager, model.tokenize(documents)),
+              model.config().vocabSize(),
+              offsets);
+      double queryToTitle = 0;
+      for (int i = 0; i < n; i++) {
+        queryToTitle += -logSoftmax(scores[i], i) / n;
+      }
+      double titleToQuery = handTitleToQueryLoss(scores);
+      assertTrue(titleToQuery > 0.01, "title-to-query loss " + titleToQuery);
+      Objective.Losses plain =
+          Objective.losses(model, manager, batch, 5, 7, Objective.Weights.flops(0, 0), null);
+      Objective.Losses symmetric =
+          Objective.losses(
+              model, manager, batch, 5, 7, new Objective.Weights(0, 0, 0, 0, 0.7), null);
+      assertEquals(queryToTitle, plain.rank().getFloat(), 1e-4);
+      assertEquals(queryToTitle + 0.7 * titleToQuery, symmetric.rank().getFloat(), 1e-4);
+      assertEquals(symmetric.rank().getFloat(), symmetric.total().getFloat(), 1e-6);
+    }
+    assertTrue(
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> new TrainingOptions.Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, -1))
+            .getMessage()
+            .contains("--title-to-query"));
+  }
+
+  @Test
   void aBm25ResidualAddsBm25OverWToEveryLogit() throws Exception {
     HeadConfig head = HeadConfig.DEFAULT.withWindows(5, 7);
     // The catalogue whose statistics BM25 uses: the titles and two more.
@@ -146,32 +204,63 @@ class ObjectiveTest {
    */
   private static double handRankLoss(
       ProsperModel.Representation q, ProsperModel.Representation d, int vocab, double[][] offsets) {
+    double[][] scores = handScores(q, d, vocab, offsets);
+    double rank = 0;
+    for (int i = 0; i < scores.length; i++) {
+      rank += -logSoftmax(scores[i], i) / scores.length;
+    }
+    return rank;
+  }
+
+  /**
+   * The title-to-query term: title j (a pair's positive, the first n columns) against every query,
+   * its own query the target.
+   */
+  private static double handTitleToQueryLoss(double[][] scores) {
+    int n = scores.length;
+    double loss = 0;
+    for (int j = 0; j < n; j++) {
+      double[] column = new double[n];
+      for (int i = 0; i < n; i++) {
+        column[i] = scores[i][j];
+      }
+      loss += -logSoftmax(column, j) / n;
+    }
+    return loss;
+  }
+
+  private static double logSoftmax(double[] logits, int target) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double s : logits) {
+      max = Math.max(max, s);
+    }
+    double sum = 0;
+    for (double s : logits) {
+      sum += Math.exp(s - max);
+    }
+    return logits[target] - max - Math.log(sum);
+  }
+
+  /** s(q_i, d_j) over windowed representations (windows 5 and 7), plus the offsets. */
+  private static double[][] handScores(
+      ProsperModel.Representation q, ProsperModel.Representation d, int vocab, double[][] offsets) {
     double[][] qw = window(q.full().toFloatArray(), vocab, 5);
     double[][] dw = window(d.full().toFloatArray(), vocab, 7);
-    int n = qw.length;
-    double rank = 0;
-    for (int i = 0; i < n; i++) {
+    double[][] scores = new double[qw.length][dw.length];
+    for (int i = 0; i < qw.length; i++) {
       double norm = 0;
       for (double v : qw[i]) {
         norm += v * v;
       }
       norm = Math.sqrt(norm);
-      double[] scores = new double[dw.length];
-      double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < dw.length; j++) {
         for (int t = 0; t < vocab; t++) {
-          scores[j] += qw[i][t] / norm * dw[j][t];
+          scores[i][j] += qw[i][t] / norm * dw[j][t];
         }
-        scores[j] += offsets[i][j];
-        max = Math.max(max, scores[j]);
+        scores[i][j] += offsets[i][j];
       }
-      double sum = 0;
-      for (double s : scores) {
-        sum += Math.exp(s - max);
-      }
-      rank += -(scores[i] - max - Math.log(sum)) / n;
     }
-    return rank;
+    return scores;
   }
 
   private static double[][] window(float[] flat, int vocab, int k) {

@@ -26,6 +26,31 @@ class ObjectiveTest {
   private static final List<String> TITLES =
       List.of("9 ft. patio umbrella white", "18v lithium-ion cordless drill", "black steel café ä");
 
+  private static final String NEGATIVE = "white patio chair";
+
+  /**
+   * The three pairs with a hard negative for the first query (a fourth document column, {@link
+   * #NEGATIVE}) and a false negative: the first title is also a positive of the third query.
+   */
+  private static List<Batches.Pair> withANegativeAndAFalseNegative() {
+    return List.of(
+        new Batches.Pair(
+            "q0",
+            QUERIES.get(0),
+            "p0",
+            TITLES.get(0),
+            List.of(NEGATIVE),
+            java.util.Set.of(TITLES.get(0))),
+        new Batches.Pair("q1", QUERIES.get(1), "p1", TITLES.get(1)),
+        new Batches.Pair(
+            "q2",
+            QUERIES.get(2),
+            "p2",
+            TITLES.get(2),
+            List.of(),
+            java.util.Set.of(TITLES.get(2), TITLES.get(0))));
+  }
+
   @TempDir Path directory;
 
   private ProsperModel tinyModel(HeadConfig head) throws Exception {
@@ -67,24 +92,7 @@ class ObjectiveTest {
     HeadConfig head = HeadConfig.DEFAULT.withWindows(5, 7);
     // A hard negative (a fourth column, never a target) and a false negative: the first title is
     // also a positive of the third query, so the third query leaves the first title's column.
-    String negative = "white patio chair";
-    List<Batches.Pair> batch =
-        List.of(
-            new Batches.Pair(
-                "q0",
-                QUERIES.get(0),
-                "p0",
-                TITLES.get(0),
-                List.of(negative),
-                java.util.Set.of(TITLES.get(0))),
-            new Batches.Pair("q1", QUERIES.get(1), "p1", TITLES.get(1)),
-            new Batches.Pair(
-                "q2",
-                QUERIES.get(2),
-                "p2",
-                TITLES.get(2),
-                List.of(),
-                java.util.Set.of(TITLES.get(2), TITLES.get(0))));
+    List<Batches.Pair> batch = withANegativeAndAFalseNegative();
     try (ProsperModel model = tinyModel(head);
         NDManager manager = model.parameters().manager().newSubManager()) {
       List<String> documents = Batches.documents(batch);
@@ -157,26 +165,9 @@ class ObjectiveTest {
           residual.rank().getFloat() + " vs " + plain.rank().getFloat());
       // With a hard negative (a fourth document column) and a false negative (the first title is
       // also a positive of the third query): BM25 / w on every column, the false negative out.
-      String negative = "white patio chair";
-      List<Batches.Pair> withNegatives =
-          List.of(
-              new Batches.Pair(
-                  "q0",
-                  QUERIES.get(0),
-                  "p0",
-                  TITLES.get(0),
-                  List.of(negative),
-                  java.util.Set.of(TITLES.get(0))),
-              new Batches.Pair("q1", QUERIES.get(1), "p1", TITLES.get(1)),
-              new Batches.Pair(
-                  "q2",
-                  QUERIES.get(2),
-                  "p2",
-                  TITLES.get(2),
-                  List.of(),
-                  java.util.Set.of(TITLES.get(2), TITLES.get(0))));
+      List<Batches.Pair> withNegatives = withANegativeAndAFalseNegative();
       List<String> documents = Batches.documents(withNegatives);
-      assertEquals(List.of(TITLES.get(0), TITLES.get(1), TITLES.get(2), negative), documents);
+      assertEquals(List.of(TITLES.get(0), TITLES.get(1), TITLES.get(2), NEGATIVE), documents);
       double[][] full = new double[n][documents.size()];
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < documents.size(); j++) {

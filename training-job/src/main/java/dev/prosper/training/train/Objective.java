@@ -180,8 +180,20 @@ public final class Objective {
     NDArray rank = Scalars.dividedBy(logits.logSoftmax(1).mul(positive).sum(), -n);
     if (weights.titleToQuery() > 0) {
       // The first n titles are the pairs' positives: title j against every query of the batch,
-      // the queries it is also a positive of left out by the same offsets.
-      NDArray positives = logits.get(":, :" + n);
+      // the queries it is also a positive of left out. Without BM25 / w: a column compares
+      // different queries, whose BM25 scores are not on one scale (a shift per query cancels in
+      // a row's softmax, not in a column's), and no served ranking compares queries.
+      NDArray columnLogits = logits;
+      if (lexical != null) {
+        float[] exclusions = new float[n * m];
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < m; j++) {
+            exclusions[i * m + j] = excluded[i][j] ? -1e4f : 0f;
+          }
+        }
+        columnLogits = scores.add(manager.create(exclusions, new Shape(n, m)));
+      }
+      NDArray positives = columnLogits.get(":, :" + n);
       NDArray reverse =
           Scalars.dividedBy(positives.logSoftmax(0).mul(positive.get(":, :" + n)).sum(), -n);
       rank = rank.add(Scalars.times(reverse, weights.titleToQuery()));

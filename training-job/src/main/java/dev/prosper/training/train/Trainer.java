@@ -259,6 +259,13 @@ public final class Trainer {
           levers.bm25Residual(),
           levers.bm25Residual());
     }
+    if (levers.titleToQuery() > 0) {
+      log.printf(
+          Locale.ROOT,
+          "title-to-query: %s x a second InfoNCE term, each positive title picking its query among"
+              + " the batch's (included in rank_loss)%n",
+          levers.titleToQuery());
+    }
     IntFunction<List<List<Batches.Pair>>> epochBatches =
         epoch ->
             Batches.epoch(

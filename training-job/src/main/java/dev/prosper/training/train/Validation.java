@@ -75,7 +75,7 @@ public final class Validation {
                 + " on them, not on products drawn like the catalogue, and served documents may"
                 + " keep more or fewer terms on average; raise --validation-corpus above %d",
             corpus.size(),
-            corpus.size()));
+            data.judgedProducts(validation).size()));
   }
 
   /**

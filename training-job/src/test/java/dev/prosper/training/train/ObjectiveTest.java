@@ -119,6 +119,25 @@ class ObjectiveTest {
       assertEquals(queryToTitle, plain.rank().getFloat(), 1e-4);
       assertEquals(queryToTitle + 0.7 * titleToQuery, symmetric.rank().getFloat(), 1e-4);
       assertEquals(symmetric.rank().getFloat(), symmetric.total().getFloat(), 1e-6);
+      // With a BM25 residual: BM25 / w joins each query's row, not the title's column (a column
+      // compares queries, whose BM25 scores are not on one scale).
+      LexicalResidual lexical = new LexicalResidual(List.of(TITLES.get(0), NEGATIVE), 0.5);
+      double[][] withBm25 = new double[n][documents.size()];
+      double rows = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < documents.size(); j++) {
+          withBm25[i][j] = scores[i][j] + lexical.bm25(QUERIES.get(i), documents.get(j)) / 0.5;
+        }
+        rows += -logSoftmax(withBm25[i], i) / n;
+      }
+      assertTrue(withBm25[0][0] > scores[0][0], "BM25 of the first query and its title");
+      assertEquals(
+          rows + 0.7 * titleToQuery,
+          Objective.losses(
+                  model, manager, batch, 5, 7, new Objective.Weights(0, 0, 0, 0, 0.7), lexical)
+              .rank()
+              .getFloat(),
+          1e-4);
     }
     assertTrue(
         org.junit.jupiter.api.Assertions.assertThrows(
@@ -287,6 +306,15 @@ class ObjectiveTest {
 
   @Test
   void gradientMatchesFiniteDifferences() throws Exception {
+    // The paper's objective, and with the title-to-query term (its column slice keeps the graph).
+    for (Objective.Weights weights :
+        List.of(
+            Objective.Weights.flops(0.01, 0.01), new Objective.Weights(0.01, 0.01, 0, 0, 0.7))) {
+      gradientMatchesFiniteDifferences(weights);
+    }
+  }
+
+  private void gradientMatchesFiniteDifferences(Objective.Weights weights) throws Exception {
     // Windows wider than the vocabulary keep the loss smooth in every weight.
     HeadConfig head = HeadConfig.DEFAULT.withWindows(1000, 1000);
     try (ProsperModel model = tinyModel(head)) {
@@ -296,7 +324,7 @@ class ObjectiveTest {
               new Batches.Pair("2", QUERIES.get(1), "b", TITLES.get(1)),
               new Batches.Pair("3", QUERIES.get(2), "c", TITLES.get(2)));
       model.parameters().forEach((name, array) -> array.setRequiresGradient(true));
-      Objective.forwardBackward(model, batch, 1000, 1000, Objective.Weights.flops(0.01, 0.01));
+      Objective.forwardBackward(model, batch, 1000, 1000, weights);
       String[] names = {
         "prosper.lrn.bias",
         "encoder.layer.1.output.dense.weight",
@@ -308,9 +336,12 @@ class ObjectiveTest {
         NDArray parameter = model.parameters().get(name);
         float[] gradient = parameter.getGradient().toFloatArray();
         int index = argMaxAbs(gradient);
-        double numeric = numericGradient(model, batch, parameter, index, 1e-2f);
+        double numeric = numericGradient(model, batch, weights, parameter, index, 1e-2f);
         assertEquals(
-            gradient[index], numeric, 0.05 * Math.abs(numeric) + 1e-4, name + "[" + index + "]");
+            gradient[index],
+            numeric,
+            0.05 * Math.abs(numeric) + 1e-4,
+            name + "[" + index + "] with " + weights);
         checked++;
       }
       assertEquals(names.length, checked);
@@ -442,7 +473,12 @@ class ObjectiveTest {
   }
 
   private static double numericGradient(
-      ProsperModel model, List<Batches.Pair> batch, NDArray parameter, int index, float epsilon) {
+      ProsperModel model,
+      List<Batches.Pair> batch,
+      Objective.Weights weights,
+      NDArray parameter,
+      int index,
+      float epsilon) {
     float[] values = parameter.toFloatArray();
     float original = values[index];
     double[] losses = new double[2];
@@ -454,16 +490,7 @@ class ObjectiveTest {
         overwrite(parameter, values);
         try (NDManager manager = model.parameters().manager().newSubManager()) {
           losses[side] =
-              Objective.losses(
-                      model,
-                      manager,
-                      batch.stream().map(Batches.Pair::query).toList(),
-                      batch.stream().map(Batches.Pair::title).toList(),
-                      1000,
-                      1000,
-                      Objective.Weights.flops(0.01, 0.01))
-                  .total()
-                  .getFloat();
+              Objective.losses(model, manager, batch, 1000, 1000, weights, null).total().getFloat();
         }
       }
       values[index] = original;

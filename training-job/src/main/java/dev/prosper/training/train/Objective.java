@@ -163,17 +163,23 @@ public final class Objective {
     boolean[][] excluded = Batches.falseNegatives(batch, documents);
     float[] target = new float[n * m];
     float[] offsets = lexical == null ? new float[n * m] : lexical.offsets(queries, documents);
-    boolean anyOffset = lexical != null;
+    // The false negatives' offsets alone: the offsets themselves without BM25 / w.
+    float[] exclusions = lexical == null ? offsets : new float[n * m];
+    boolean anyExcluded = false;
     for (int i = 0; i < n; i++) {
       target[i * m + i] = 1f;
       for (int j = 0; j < m; j++) {
         if (excluded[i][j]) {
           offsets[i * m + j] = -1e4f;
-          anyOffset = true;
+          exclusions[i * m + j] = -1e4f;
+          anyExcluded = true;
         }
       }
     }
-    NDArray logits = anyOffset ? scores.add(manager.create(offsets, new Shape(n, m))) : scores;
+    NDArray logits =
+        lexical != null || anyExcluded
+            ? scores.add(manager.create(offsets, new Shape(n, m)))
+            : scores;
     NDArray positive = manager.create(target, new Shape(n, m));
     // Scalars: DJL's Number overloads hand autograd a buffer the collector may free before
     // backward.
@@ -185,13 +191,8 @@ public final class Objective {
       // a row's softmax, not in a column's), and no served ranking compares queries.
       NDArray columnLogits = logits;
       if (lexical != null) {
-        float[] exclusions = new float[n * m];
-        for (int i = 0; i < n; i++) {
-          for (int j = 0; j < m; j++) {
-            exclusions[i * m + j] = excluded[i][j] ? -1e4f : 0f;
-          }
-        }
-        columnLogits = scores.add(manager.create(exclusions, new Shape(n, m)));
+        columnLogits =
+            anyExcluded ? scores.add(manager.create(exclusions, new Shape(n, m))) : scores;
       }
       NDArray positives = columnLogits.get(":, :" + n);
       NDArray reverse =

@@ -105,10 +105,7 @@ class ObjectiveTest {
               model.represent(manager, model.tokenize(documents)),
               model.config().vocabSize(),
               offsets);
-      double queryToTitle = 0;
-      for (int i = 0; i < n; i++) {
-        queryToTitle += -logSoftmax(scores[i], i) / n;
-      }
+      double queryToTitle = handQueryToTitleLoss(scores);
       double titleToQuery = handTitleToQueryLoss(scores);
       assertTrue(titleToQuery > 0.01, "title-to-query loss " + titleToQuery);
       Objective.Losses plain =
@@ -123,16 +120,14 @@ class ObjectiveTest {
       // compares queries, whose BM25 scores are not on one scale).
       LexicalResidual lexical = new LexicalResidual(List.of(TITLES.get(0), NEGATIVE), 0.5);
       double[][] withBm25 = new double[n][documents.size()];
-      double rows = 0;
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < documents.size(); j++) {
           withBm25[i][j] = scores[i][j] + lexical.bm25(QUERIES.get(i), documents.get(j)) / 0.5;
         }
-        rows += -logSoftmax(withBm25[i], i) / n;
       }
       assertTrue(withBm25[0][0] > scores[0][0], "BM25 of the first query and its title");
       assertEquals(
-          rows + 0.7 * titleToQuery,
+          handQueryToTitleLoss(withBm25) + 0.7 * titleToQuery,
           Objective.losses(
                   model, manager, batch, 5, 7, new Objective.Weights(0, 0, 0, 0, 0.7), lexical)
               .rank()
@@ -214,12 +209,16 @@ class ObjectiveTest {
    */
   private static double handRankLoss(
       ProsperModel.Representation q, ProsperModel.Representation d, int vocab, double[][] offsets) {
-    double[][] scores = handScores(q, d, vocab, offsets);
-    double rank = 0;
+    return handQueryToTitleLoss(handScores(q, d, vocab, offsets));
+  }
+
+  /** Eq. 2's InfoNCE: query i against every document, its own pair's title the target. */
+  private static double handQueryToTitleLoss(double[][] scores) {
+    double loss = 0;
     for (int i = 0; i < scores.length; i++) {
-      rank += -logSoftmax(scores[i], i) / scores.length;
+      loss += -logSoftmax(scores[i], i) / scores.length;
     }
-    return rank;
+    return loss;
   }
 
   /**

@@ -264,6 +264,23 @@ public final class TrainCommand implements Callable<Integer> {
               + " contrastive loss), added to the paper's query-to-title term, eq. 2 (0: none).")
   double titleToQuery = 0;
 
+  @Option(
+      names = "--distill",
+      description =
+          "A cross-encoder teacher's scores (OUTPUT/teacher-scores.tsv of the `teacher` command):"
+              + " hard negatives are drawn from the products it scored for a query, and a KL term"
+              + " pulls PROSPER's softmax over each pair's positive and hard negatives towards the"
+              + " teacher's (needs --hard-negatives of at least 1; none by default).")
+  Path distill;
+
+  @Option(names = "--distill-weight", description = "Weight of the distillation term.")
+  double distillWeight = 1;
+
+  @Option(
+      names = "--distill-temperature",
+      description = "The teacher's scores are divided by this before their softmax.")
+  double distillTemperature = 1;
+
   @Override
   public Integer call() throws Exception {
     new Trainer(options(), System.err).run();
@@ -309,6 +326,9 @@ public final class TrainCommand implements Callable<Integer> {
             l1D,
             positivesPerQuery != null ? positivesPerQuery : defaults.positivesPerQuery,
             bm25Residual,
-            titleToQuery));
+            titleToQuery,
+            distill,
+            distillWeight,
+            distillTemperature));
   }
 }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvaluateCommand.class,
       EncodeCommand.class,
+      TeacherCommand.class,
       SampleDataCommand.class,
       EncoderBenchmark.class,
       dev.prosper.training.bench.NodeBenchmark.class,

@@ -46,6 +46,117 @@ class TrainingJobTest {
     assertTrue(run(2, "train", "--data").contains("Missing required parameter"));
   }
 
+  /**
+   * The teacher's whole path on generated data: trained, validated, its scores written, and a
+   * {@code train --distill} run that reads them; bad options name themselves.
+   */
+  @Test
+  void teacherScoresFeedADistilledTrainingRun() throws Exception {
+    Path data = directory.resolve("data");
+    run(0, "sample-data", "--output", data.toString(), "--products", "200", "--queries", "60");
+    Path teacher = directory.resolve("teacher");
+    String[] common = {"--data", data.toString(), "--min-grade", "3", "--validation-queries", "8"};
+    assertTrue(
+        run(
+                1,
+                "teacher",
+                "--data",
+                data.toString(),
+                "--output",
+                teacher.toString(),
+                "--negatives",
+                "0")
+            .contains("error: [--negatives] must be at least 1, got 0"));
+    String[] teacherArgs = {
+      "teacher",
+      "--output",
+      teacher.toString(),
+      "--backbone",
+      "minilm-l6",
+      "--max-steps",
+      "2",
+      "--batch-queries",
+      "4",
+      "--candidates",
+      "6",
+      "--rerank-depth",
+      "5"
+    };
+    run(0, concat(teacherArgs, common));
+    Path scores = teacher.resolve("teacher-scores.tsv");
+    java.util.List<String> lines = java.nio.file.Files.readAllLines(scores);
+    assertTrue(lines.size() > 40, lines.size() + " scored pairs");
+    for (String line : lines) {
+      String[] fields = line.split("\t");
+      assertEquals(3, fields.length, line);
+      assertTrue(Double.isFinite(Double.parseDouble(fields[2])), line);
+    }
+    var report =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(teacher.resolve("teacher.json").toFile());
+    assertEquals(lines.size(), report.get("scored_pairs").asInt());
+    assertTrue(report.get("validation_mrr10_teacher").asDouble() >= 0);
+    String out = directory.resolve("student").toString();
+    assertTrue(
+        run(
+                1,
+                concat(
+                    new String[] {"train", "--output", out, "--distill", scores.toString()},
+                    common))
+            .contains("error: [--distill] needs --hard-negatives of at least 1"));
+    assertTrue(
+        run(
+                1,
+                concat(
+                    new String[] {
+                      "train",
+                      "--output",
+                      out,
+                      "--hard-negatives",
+                      "1",
+                      "--distill",
+                      directory.resolve("none.tsv").toString()
+                    },
+                    common))
+            .contains("none.tsv: no such file"));
+    run(
+        0,
+        concat(
+            new String[] {
+              "train",
+              "--output",
+              out,
+              "--backbone",
+              "minilm-l6",
+              "--hard-negatives",
+              "2",
+              "--distill",
+              scores.toString(),
+              "--distill-weight",
+              "0.5",
+              "--max-steps-per-epoch",
+              "2",
+              "--pseudo-queries",
+              "0",
+              "--validation-corpus",
+              "0"
+            },
+            common));
+    java.util.List<String> metrics = java.nio.file.Files.readAllLines(Path.of(out, "metrics.csv"));
+    assertTrue(metrics.get(0).endsWith(",distill_loss"), metrics.get(0));
+    double kl = Double.parseDouble(metrics.get(1).substring(metrics.get(1).lastIndexOf(',') + 1));
+    assertTrue(kl > 0, "distill_loss " + kl);
+    assertTrue(
+        java.nio.file.Files.readString(Path.of(out, "artefact", "prosper.json"))
+            .contains("teacher-scores.tsv"));
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
   @Test
   void workbenchRefusesBadOptionsBeforeListening() throws Exception {
     assertTrue(

@@ -28,6 +28,8 @@ public final class Batches {
    *     denominator next to the in-batch negatives)
    * @param positiveTitles titles of every product judged a positive for the query: no document with
    *     one of these titles counts as a negative for it
+   * @param teacher a cross-encoder teacher's scores of the pair's positive and hard negatives, by
+   *     title, for those it scored (empty: no distillation for this pair)
    */
   public record Pair(
       String queryId,
@@ -35,7 +37,19 @@ public final class Batches {
       String productId,
       String title,
       List<String> negatives,
-      Set<String> positiveTitles) {
+      Set<String> positiveTitles,
+      Map<String, Float> teacher) {
+
+    /** A pair without teacher scores. */
+    public Pair(
+        String queryId,
+        String query,
+        String productId,
+        String title,
+        List<String> negatives,
+        Set<String> positiveTitles) {
+      this(queryId, query, productId, title, negatives, positiveTitles, Map.of());
+    }
 
     /** A pair without hard negatives whose only known positive is its product. */
     public Pair(String queryId, String query, String productId, String title) {
@@ -83,6 +97,34 @@ public final class Batches {
       Map<String, List<String>> negativePools,
       int negativesPerQuery,
       int positivesPerQuery) {
+    return epoch(
+        data,
+        queryIds,
+        minGrade,
+        batchSize,
+        seed,
+        epoch,
+        negativePools,
+        negativesPerQuery,
+        positivesPerQuery,
+        Map.of());
+  }
+
+  /**
+   * @param teacherScores per query id, a cross-encoder teacher's scores by product id; each pair
+   *     carries those of its positive and hard negatives ({@link Pair#teacher})
+   */
+  public static List<List<Pair>> epoch(
+      Dataset data,
+      List<String> queryIds,
+      double minGrade,
+      int batchSize,
+      long seed,
+      int epoch,
+      Map<String, List<String>> negativePools,
+      int negativesPerQuery,
+      int positivesPerQuery,
+      Map<String, Map<String, Float>> teacherScores) {
     if (positivesPerQuery < 1) {
       throw new IllegalArgumentException(
           "[--positives-per-query] must be at least 1, got " + positivesPerQuery);
@@ -109,7 +151,16 @@ public final class Batches {
         drawnPositives = shuffled.subList(0, Math.min(positivesPerQuery, shuffled.size()));
       }
       for (String p : drawnPositives) {
-        pairs.add(pair(data, q, p, positiveTitles, negativePools, negativesPerQuery, random));
+        pairs.add(
+            pair(
+                data,
+                q,
+                p,
+                positiveTitles,
+                negativePools,
+                negativesPerQuery,
+                teacherScores.getOrDefault(q, Map.of()),
+                random));
       }
     }
     if (positivesPerQuery > 1) {
@@ -154,8 +205,10 @@ public final class Batches {
       Set<String> positiveTitles,
       Map<String, List<String>> negativePools,
       int negativesPerQuery,
+      Map<String, Float> scores,
       Random random) {
     List<String> negatives = new ArrayList<>();
+    Map<String, Float> teacher = new java.util.HashMap<>();
     List<String> pool = negativePools.getOrDefault(q, List.of());
     if (negativesPerQuery > 0 && !pool.isEmpty()) {
       List<String> drawn = new ArrayList<>(pool);
@@ -166,16 +219,24 @@ public final class Batches {
             && !positiveTitles.contains(title)
             && !negatives.contains(title)) {
           negatives.add(title);
+          if (scores.containsKey(id)) {
+            teacher.put(title, scores.get(id));
+          }
         }
       }
+    }
+    String title = data.products().get(p);
+    if (scores.containsKey(p)) {
+      teacher.put(title, scores.get(p));
     }
     return new Pair(
         q,
         data.queries().get(q),
         p,
-        data.products().get(p),
+        title,
         List.copyOf(negatives),
-        Set.copyOf(positiveTitles));
+        Set.copyOf(positiveTitles),
+        Map.copyOf(teacher));
   }
 
   /**

@@ -12,7 +12,7 @@ import java.util.Locale;
 final class MetricsLog {
 
   static final String HEADER =
-      "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d,seconds_forward_backward,seconds_update,nonzero_q,nonzero_d";
+      "epoch,step,loss,rank_loss,flops_q,flops_d,lambda_q,lambda_d,lr,grad_norm,active_q,active_d,k_q,k_d,seconds_forward_backward,seconds_update,nonzero_q,nonzero_d,distill_loss";
 
   private final Path file;
 
@@ -56,7 +56,7 @@ final class MetricsLog {
         file,
         String.format(
             Locale.ROOT,
-            "%d,%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.4f,%.1f,%.1f,%d,%d,%.3f,%.3f,%.1f,%.1f%n",
+            "%d,%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.6g,%.4f,%.1f,%.1f,%d,%d,%.3f,%.3f,%.1f,%.1f,%.6f%n",
             epoch,
             step,
             figures.loss(),
@@ -74,7 +74,8 @@ final class MetricsLog {
             secondsForwardBackward,
             secondsUpdate,
             Objective.mean(figures.queryNonZeros()),
-            Objective.mean(figures.documentNonZeros())),
+            Objective.mean(figures.documentNonZeros()),
+            figures.distillLoss()),
         StandardOpenOption.APPEND);
   }
 }

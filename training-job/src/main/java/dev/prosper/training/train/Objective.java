@@ -18,9 +18,11 @@ import java.util.List;
  * an optional L1 term, and the dynamic lexical focusing window (eq. 10) that shrinks during
  * training.
  *
- * <p>L = InfoNCE(s(TopK_kq(W_q), TopK_kd(W_d))) + σ InfoNCEᵀ + λ_q FLOPS(w_q) + λ_d FLOPS(w_d) +
- * μ_q L1(w_q) + μ_d L1(w_d), where InfoNCEᵀ (weight σ, 0 in the paper) is the same scores read the
- * other way: each positive title picks its own query among the batch's queries.
+ * <p>L = InfoNCE(s(TopK_kq(W_q), TopK_kd(W_d))) + σ InfoNCEᵀ + α KL + λ_q FLOPS(w_q) + λ_d
+ * FLOPS(w_d) + μ_q L1(w_q) + μ_d L1(w_d), where InfoNCEᵀ (weight σ, 0 in the paper) is the same
+ * scores read the other way: each positive title picks its own query among the batch's queries, and
+ * KL (weight α, 0 in the paper) is the distillation term: for each pair with a cross-encoder
+ * teacher's scores, KL(softmax(t / τ) ‖ softmax(s)) over its positive and hard negatives.
  */
 public final class Objective {
 
@@ -40,13 +42,27 @@ public final class Objective {
    * @param l1Query μ_q, weight of the mean L1 norm of the queries' basic representations
    * @param l1Document μ_d, weight of the mean L1 norm of the titles' basic representations
    * @param titleToQuery σ, weight of the title-to-query InfoNCE term (0: the paper's eq. 2 alone)
+   * @param distill α, weight of the distillation term (0: none)
+   * @param distillTemperature τ, the teacher's scores are divided by it before their softmax
    */
   public record Weights(
       double flopsQuery,
       double flopsDocument,
       double l1Query,
       double l1Document,
-      double titleToQuery) {
+      double titleToQuery,
+      double distill,
+      double distillTemperature) {
+
+    /** Weights without distillation. */
+    public Weights(
+        double flopsQuery,
+        double flopsDocument,
+        double l1Query,
+        double l1Document,
+        double titleToQuery) {
+      this(flopsQuery, flopsDocument, l1Query, l1Document, titleToQuery, 0, 1);
+    }
 
     /** FLOPS only (the paper's objective). */
     public static Weights flops(double flopsQuery, double flopsDocument) {
@@ -63,7 +79,8 @@ public final class Objective {
       double activeQuery,
       double activeDocument,
       double[] queryNonZeros,
-      double[] documentNonZeros) {}
+      double[] documentNonZeros,
+      double distillLoss) {}
 
   /** The parts of the loss of a batch, as arrays on the manager they were computed on. */
   public record Losses(
@@ -76,7 +93,8 @@ public final class Objective {
       double[] queryActive,
       double[] documentActive,
       double[] queryNonZeros,
-      double[] documentNonZeros) {}
+      double[] documentNonZeros,
+      NDArray distill) {}
 
   /** The loss of one batch and its gradients (left on the parameters). */
   public static StepFigures forwardBackward(
@@ -112,7 +130,8 @@ public final class Objective {
           mean(losses.queryActive()),
           mean(losses.documentActive()),
           losses.queryNonZeros(),
-          losses.documentNonZeros());
+          losses.documentNonZeros(),
+          losses.distill() == null ? 0 : losses.distill().getFloat());
     }
   }
 
@@ -199,6 +218,10 @@ public final class Objective {
           Scalars.dividedBy(positives.logSoftmax(0).mul(positive.get(":, :" + n)).sum(), -n);
       rank = rank.add(Scalars.times(reverse, weights.titleToQuery()));
     }
+    NDArray distill = null;
+    if (weights.distill() > 0) {
+      distill = distillation(manager, batch, documents, scores, weights.distillTemperature());
+    }
     NDArray flopsQ = ProsperHead.flops(q.basic());
     NDArray flopsD = ProsperHead.flops(d.basic());
     NDArray l1Q = meanL1(q.basic());
@@ -206,6 +229,9 @@ public final class Objective {
     NDArray total =
         rank.add(Scalars.times(flopsQ, weights.flopsQuery()))
             .add(Scalars.times(flopsD, weights.flopsDocument()));
+    if (distill != null) {
+      total = total.add(Scalars.times(distill, weights.distill()));
+    }
     if (weights.l1Query() > 0) {
       total = total.add(Scalars.times(l1Q, weights.l1Query()));
     }
@@ -222,7 +248,89 @@ public final class Objective {
         toDoubles(ProsperHead.activeTerms(qWindowed).toFloatArray()),
         toDoubles(ProsperHead.activeTerms(dWindowed).toFloatArray()),
         toDoubles(ProsperHead.activeTerms(q.full()).toFloatArray()),
-        toDoubles(ProsperHead.activeTerms(d.full()).toFloatArray()));
+        toDoubles(ProsperHead.activeTerms(d.full()).toFloatArray()),
+        distill);
+  }
+
+  /**
+   * The distillation term: the mean, over the pairs whose teacher scored their positive and at
+   * least one of their hard negatives, of KL(p_t ‖ p_s), with p_t = softmax(t / τ) of the teacher's
+   * scores and p_s = softmax of the student's scores (eq. 11's, without BM25 / w), both over those
+   * documents alone. Null when no pair of the batch has such scores.
+   */
+  static NDArray distillation(
+      NDManager manager,
+      List<Batches.Pair> batch,
+      List<String> documents,
+      NDArray scores,
+      double temperature) {
+    int n = batch.size();
+    int m = documents.size();
+    java.util.Map<String, Integer> column = new java.util.HashMap<>();
+    for (int j = m - 1; j >= 0; j--) {
+      column.put(documents.get(j), j);
+    }
+    float[] outside = new float[n * m];
+    float[] target = new float[n * m];
+    java.util.Arrays.fill(outside, -1e4f);
+    double entropy = 0;
+    int rows = 0;
+    for (int i = 0; i < n; i++) {
+      Batches.Pair pair = batch.get(i);
+      if (!pair.teacher().containsKey(pair.title())) {
+        continue;
+      }
+      List<Integer> columns = new ArrayList<>();
+      List<Float> teacher = new ArrayList<>();
+      // The pair's own positive is column i even when another column holds the same title.
+      columns.add(i);
+      teacher.add(pair.teacher().get(pair.title()));
+      for (String negative : pair.negatives()) {
+        Float t = pair.teacher().get(negative);
+        if (t != null) {
+          columns.add(column.get(negative));
+          teacher.add(t);
+        }
+      }
+      if (columns.size() < 2) {
+        continue;
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (float t : teacher) {
+        max = Math.max(max, t / temperature);
+      }
+      double sum = 0;
+      for (float t : teacher) {
+        sum += Math.exp(t / temperature - max);
+      }
+      for (int c = 0; c < columns.size(); c++) {
+        double p = Math.exp(teacher.get(c) / temperature - max) / sum;
+        target[i * m + columns.get(c)] = (float) p;
+        outside[i * m + columns.get(c)] = 0f;
+        if (p > 0) {
+          entropy += p * Math.log(p);
+        }
+      }
+      rows++;
+    }
+    if (rows == 0) {
+      return null;
+    }
+    for (int i = 0; i < n; i++) {
+      boolean any = false;
+      for (int j = 0; j < m && !any; j++) {
+        any = outside[i * m + j] == 0f;
+      }
+      if (!any) {
+        // A row without teacher scores: its (all -1e4) logits give a uniform softmax, times 0.
+        java.util.Arrays.fill(outside, i * m, (i + 1) * m, 0f);
+      }
+    }
+    NDArray student = scores.add(manager.create(outside, new Shape(n, m))).logSoftmax(1);
+    NDArray crossEntropy = student.mul(manager.create(target, new Shape(n, m))).sum();
+    // KL = Σ p_t log p_t − Σ p_t log p_s, averaged over the rows with scores.
+    return Scalars.dividedBy(
+        Scalars.times(crossEntropy, -1).add(Scalars.of(crossEntropy, entropy)), rows);
   }
 
   /**

@@ -45,9 +45,29 @@ public final class Trainer {
   private final TrainingOptions options;
   private final PrintStream log;
 
+  /** The teacher's scores of {@code --distill}, read before the model is loaded. */
+  private Map<String, Map<String, Float>> teacherScores = Map.of();
+
   public Trainer(TrainingOptions options, PrintStream log) {
     this.options = options;
     this.log = log;
+  }
+
+  /**
+   * The logged queries of a run: those with a positive of grade ≥ minGrade, less the validation
+   * queries ({@link Validation#queries}), sorted; the cross-encoder teacher uses the same split.
+   */
+  public record QuerySplit(List<String> training, List<String> validation, int withoutPositives) {
+
+    public static QuerySplit of(Dataset trainingSplit, double minGrade, int count, long seed) {
+      List<String> withPositives = trainingSplit.queriesWithPositives(minGrade);
+      List<String> validation = Validation.queries(trainingSplit, minGrade, count, seed);
+      List<String> training = new ArrayList<>(withPositives);
+      training.removeAll(new java.util.HashSet<>(validation));
+      Collections.sort(training);
+      return new QuerySplit(
+          List.copyOf(training), validation, trainingSplit.queries().size() - withPositives.size());
+    }
   }
 
   /** Results of a run. */
@@ -56,15 +76,15 @@ public final class Trainer {
   public Result run() throws IOException {
     TrainingOptions o = options;
     Dataset data = Dataset.read(o.data(), o.split()).trainingSplit(o.holdoutPercent());
-    List<String> withPositives = data.queriesWithPositives(o.minGrade());
-    int withoutPositives = data.queries().size() - withPositives.size();
-    List<String> validation =
-        Validation.queries(data, o.minGrade(), o.validationQueries(), o.seed());
-    List<String> training = new ArrayList<>(withPositives);
-    training.removeAll(new java.util.HashSet<>(validation));
-    Collections.sort(training);
+    QuerySplit split = QuerySplit.of(data, o.minGrade(), o.validationQueries(), o.seed());
+    int withoutPositives = split.withoutPositives();
+    List<String> validation = split.validation();
+    List<String> training = new ArrayList<>(split.training());
     List<String> realTraining = List.copyOf(training);
     TrainingOptions.Levers levers = o.levers();
+    if (levers.distill() != null) {
+      teacherScores = TeacherScores.read(levers.distill());
+    }
     if (levers.pseudoQueries() > 0) {
       // Never from a product judged for a validation query: validation would see its own answers.
       Map<String, String> sources = new LinkedHashMap<>(data.products());
@@ -228,7 +248,30 @@ public final class Trainer {
     AdamW optimizer = new AdamW(model.parameters());
     TrainingOptions.Levers levers = o.levers();
     Map<String, List<String>> pools = Map.of();
-    if (levers.hardNegatives() > 0) {
+    Map<String, Map<String, Float>> teacherScores = this.teacherScores;
+    if (levers.distill() != null) {
+      pools = TeacherScores.pools(data, teacherScores, loggedQueries, o.minGrade());
+      long pairs = teacherScores.values().stream().mapToLong(Map::size).sum();
+      log.printf(
+          Locale.ROOT,
+          "distillation: %,d teacher scores from %s; %d of %d logged training queries have scored"
+              + " hard negatives; %s x KL(teacher || PROSPER) over each pair's positive and %d hard"
+              + " negatives, teacher scores / %s%n",
+          pairs,
+          levers.distill(),
+          pools.size(),
+          loggedQueries.size(),
+          levers.distillWeight(),
+          levers.hardNegatives(),
+          levers.distillTemperature());
+      if (pools.isEmpty()) {
+        throw new IllegalArgumentException(
+            "[--distill] "
+                + levers.distill()
+                + " scores no product of a training query besides its positives: was it written"
+                + " by `teacher` with the same --data, --min-grade, --holdout-percent and --seed?");
+      }
+    } else if (levers.hardNegatives() > 0) {
       // Logged queries only: a pseudo-query has one known positive, so BM25's top results for it
       // are mostly unjudged matches, not negatives.
       HardNegatives.Pools mined =
@@ -247,6 +290,7 @@ public final class Trainer {
           training.size());
     }
     Map<String, List<String>> negativePools = pools;
+    Map<String, Map<String, Float>> teacher = teacherScores;
     LexicalResidual lexical =
         levers.bm25Residual() > 0
             ? new LexicalResidual(data.products().values(), levers.bm25Residual())
@@ -277,7 +321,8 @@ public final class Trainer {
                 epoch,
                 negativePools,
                 levers.hardNegatives(),
-                levers.positivesPerQuery());
+                levers.positivesPerQuery(),
+                teacher);
     int stepsPerEpoch = epochBatches.apply(0).size();
     if (o.maxStepsPerEpoch() > 0) {
       stepsPerEpoch = Math.min(stepsPerEpoch, o.maxStepsPerEpoch());
@@ -338,7 +383,9 @@ public final class Trainer {
                   lambdaD,
                   o.levers().l1Query(),
                   o.levers().l1Document(),
-                  o.levers().titleToQuery());
+                  o.levers().titleToQuery(),
+                  o.levers().distill() != null ? o.levers().distillWeight() : 0,
+                  o.levers().distillTemperature());
           long t0 = System.nanoTime();
           Objective.StepFigures figures =
               Objective.forwardBackward(
@@ -496,6 +543,9 @@ public final class Trainer {
     map.put("hard_negatives", o.levers().hardNegatives());
     map.put("bm25_residual", o.levers().bm25Residual());
     map.put("title_to_query", o.levers().titleToQuery());
+    map.put("distill", o.levers().distill() == null ? null : o.levers().distill().toString());
+    map.put("distill_weight", o.levers().distillWeight());
+    map.put("distill_temperature", o.levers().distillTemperature());
     map.put("hard_negative_depth", o.levers().hardNegativeDepth());
     map.put("mlm_steps", o.levers().mlmSteps());
     map.put("mlm_lr", o.levers().mlmLearningRate());

@@ -59,6 +59,11 @@ public record TrainingOptions(
    *     w · PROSPER (0: none; see {@link LexicalResidual})
    * @param titleToQuery σ: weight of the title-to-query InfoNCE term beside eq. 2 (0: none; see
    *     {@link Objective})
+   * @param distill a cross-encoder teacher's scores ({@link TeacherScores}): hard negatives are
+   *     drawn from the products it scored, and a KL term pulls the student's distribution over each
+   *     pair's positive and hard negatives towards the teacher's (null: none)
+   * @param distillWeight α, the weight of that KL term
+   * @param distillTemperature τ: the teacher's scores are divided by it before the softmax
    */
   public record Levers(
       int hardNegatives,
@@ -71,9 +76,12 @@ public record TrainingOptions(
       double l1Document,
       int positivesPerQuery,
       double bm25Residual,
-      double titleToQuery) {
+      double titleToQuery,
+      Path distill,
+      double distillWeight,
+      double distillTemperature) {
 
-    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0);
+    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, null, 1, 1);
 
     public Levers {
       require(hardNegatives >= 0, "--hard-negatives", "must not be negative, got " + hardNegatives);
@@ -108,6 +116,19 @@ public record TrainingOptions(
           titleToQuery >= 0 && Double.isFinite(titleToQuery),
           "--title-to-query",
           "must be a non-negative number, got " + titleToQuery);
+      require(
+          distillWeight >= 0 && Double.isFinite(distillWeight),
+          "--distill-weight",
+          "must be a non-negative number, got " + distillWeight);
+      require(
+          distillTemperature > 0 && Double.isFinite(distillTemperature),
+          "--distill-temperature",
+          "must be a positive number, got " + distillTemperature);
+      require(
+          distill == null || hardNegatives >= 1,
+          "--distill",
+          "needs --hard-negatives of at least 1: the teacher's distribution is over a pair's"
+              + " positive and its hard negatives");
     }
   }
 

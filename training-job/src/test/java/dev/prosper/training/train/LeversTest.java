@@ -241,22 +241,22 @@ class LeversTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(-1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0));
+            () -> new TrainingOptions.Levers(-1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, null, 1, 1));
     assertEquals("[--hard-negatives] must not be negative, got -1", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 0, 0, 0, 0, 0, 1, 0, 0));
+            () -> new TrainingOptions.Levers(0, 50, 0, 0, 0, 0, 0, 0, 1, 0, 0, null, 1, 1));
     assertEquals("[--mlm-lr] must be positive, got 0.0", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, -0.1, 1, 0, 0));
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, -0.1, 1, 0, 0, null, 1, 1));
     assertEquals("[--l1-d] must be a non-negative number, got -0.1", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 0, 0, 0));
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 0, 0, 0, null, 1, 1));
     assertEquals("[--positives-per-query] must be at least 1, got 0", e.getMessage());
   }
 

@@ -180,6 +180,22 @@ public final class Objective {
     int n = queries.size();
     int m = documents.size();
     boolean[][] excluded = Batches.falseNegatives(batch, documents);
+    if (weights.distill() > 0) {
+      // A pair's own hard negatives that the teacher scored leave its InfoNCE row: as a hard
+      // "negative" is often partly relevant, the KL term alone sets how far below the positive
+      // it goes, as far as the teacher puts it. They stay in the other rows as in-batch negatives.
+      java.util.Map<String, Integer> column = columns(documents);
+      for (int i = 0; i < batch.size(); i++) {
+        Batches.Pair pair = batch.get(i);
+        if (pair.teacher().containsKey(pair.title())) {
+          for (String negative : pair.negatives()) {
+            if (pair.teacher().containsKey(negative)) {
+              excluded[i][column.get(negative)] = true;
+            }
+          }
+        }
+      }
+    }
     float[] target = new float[n * m];
     float[] offsets = lexical == null ? new float[n * m] : lexical.offsets(queries, documents);
     // The false negatives' offsets alone: the offsets themselves without BM25 / w.
@@ -254,9 +270,10 @@ public final class Objective {
 
   /**
    * The distillation term: the mean, over the pairs whose teacher scored their positive and at
-   * least one of their hard negatives, of KL(p_t ‖ p_s), with p_t = softmax(t / τ) of the teacher's
-   * scores and p_s = softmax of the student's scores (eq. 11's, without BM25 / w), both over those
-   * documents alone. Null when no pair of the batch has such scores.
+   * least one of their hard negatives (which {@link #losses} leaves out of the pair's InfoNCE row),
+   * of KL(p_t ‖ p_s), with p_t = softmax(t / τ) of the teacher's scores and p_s = softmax of the
+   * student's scores (eq. 11's, without BM25 / w), both over those documents alone. Null when no
+   * pair of the batch has such scores.
    */
   static NDArray distillation(
       NDManager manager,
@@ -266,10 +283,7 @@ public final class Objective {
       double temperature) {
     int n = batch.size();
     int m = documents.size();
-    java.util.Map<String, Integer> column = new java.util.HashMap<>();
-    for (int j = m - 1; j >= 0; j--) {
-      column.put(documents.get(j), j);
-    }
+    java.util.Map<String, Integer> column = columns(documents);
     float[] outside = new float[n * m];
     float[] target = new float[n * m];
     java.util.Arrays.fill(outside, -1e4f);
@@ -331,6 +345,15 @@ public final class Objective {
     // KL = Σ p_t log p_t − Σ p_t log p_s, averaged over the rows with scores.
     return Scalars.dividedBy(
         Scalars.times(crossEntropy, -1).add(Scalars.of(crossEntropy, entropy)), rows);
+  }
+
+  /** The score-matrix column of each document title (the first, should a title repeat). */
+  private static java.util.Map<String, Integer> columns(List<String> documents) {
+    java.util.Map<String, Integer> column = new java.util.HashMap<>();
+    for (int j = documents.size() - 1; j >= 0; j--) {
+      column.put(documents.get(j), j);
+    }
+    return column;
   }
 
   /**

@@ -44,8 +44,9 @@ import picocli.CommandLine.Option;
             + " the validation queries as a reranker of BM25's top results beside BM25's own, and"
             + " writes OUTPUT/teacher-scores.tsv (query id, product id, score) for each training"
             + " query's positives and hard negatives (products judged below --min-grade, then"
-            + " BM25's unjudged top results), the input of `train --distill`. The teacher's own"
-            + " weights are not kept.")
+            + " BM25's unjudged top results), the input of `train --distill`. The teacher scores"
+            + " the queries it was trained on (one epoch sees one positive and --negatives of each"
+            + " query's pool). Its own weights are not kept.")
 public final class TeacherCommand implements Callable<Integer> {
 
   private static final ObjectMapper JSON =
@@ -122,7 +123,19 @@ public final class TeacherCommand implements Callable<Integer> {
     require(epochs >= 1, "--epochs", "must be at least 1, got " + epochs);
     require(batchQueries >= 1, "--batch-queries", "must be at least 1, got " + batchQueries);
     require(negatives >= 1, "--negatives", "must be at least 1, got " + negatives);
-    require(learningRate > 0, "--lr", "must be positive, got " + learningRate);
+    require(
+        learningRate > 0 && Double.isFinite(learningRate),
+        "--lr",
+        "must be a positive number, got " + learningRate);
+    require(Double.isFinite(minGrade), "--min-grade", "must be a number, got " + minGrade);
+    require(
+        holdoutPercent >= 0 && holdoutPercent < 100,
+        "--holdout-percent",
+        "must be in 0..99, got " + holdoutPercent);
+    require(
+        maxLength >= CrossEncoderTeacher.MIN_LENGTH && maxLength <= 512,
+        "--max-length",
+        "must be in " + CrossEncoderTeacher.MIN_LENGTH + "..512, got " + maxLength);
     require(candidates >= 2, "--candidates", "must be at least 2, got " + candidates);
     require(rerankDepth >= 1, "--rerank-depth", "must be at least 1, got " + rerankDepth);
     require(maxSteps >= 0, "--max-steps", "must not be negative, got " + maxSteps);
@@ -160,9 +173,11 @@ public final class TeacherCommand implements Callable<Integer> {
         minGrade,
         pools.mined());
     ObjectNode report = JSON.createObjectNode();
+    // The tokenizer cuts each text at the head's max length: a pair's query and title both fit.
+    HeadOptions head = new HeadOptions();
+    head.maxLength = maxLength;
     try (ProsperModel model =
-        Backbones.load(
-            backbone, new HeadOptions().toHeadConfig(256, 32), Devices.resolve(device), seed)) {
+        Backbones.load(backbone, head.toHeadConfig(256, 32), Devices.resolve(device), seed)) {
       CrossEncoderTeacher teacher = new CrossEncoderTeacher(model, maxLength, seed);
       CrossEncoderTeacher.Trained trained =
           teacher.train(
@@ -296,6 +311,16 @@ public final class TeacherCommand implements Callable<Integer> {
                 part.stream().map(e -> dataset.queries().get(e.queryId())).toList(),
                 part.stream().map(e -> dataset.products().get(e.productId())).toList());
         for (int i = 0; i < part.size(); i++) {
+          if (!Float.isFinite(scores[i])) {
+            throw new IllegalStateException(
+                "the teacher scored query "
+                    + part.get(i).queryId()
+                    + " and product "
+                    + part.get(i).productId()
+                    + " "
+                    + scores[i]
+                    + ": training diverged; lower --lr");
+          }
           scored.add(
               new TeacherScores.Entry(part.get(i).queryId(), part.get(i).productId(), scores[i]));
         }

@@ -118,7 +118,26 @@ class TrainingJobTest {
                       directory.resolve("none.tsv").toString()
                     },
                     common))
-            .contains("none.tsv: no such file"));
+            .contains("error: [--distill] " + directory.resolve("none.tsv") + ": no such file"));
+    assertTrue(
+        run(
+                1,
+                "train",
+                "--output",
+                out,
+                "--hard-negatives",
+                "1",
+                "--distill",
+                teacher.toString(),
+                "--data",
+                data.toString(),
+                "--min-grade",
+                "3",
+                "--validation-queries",
+                "8",
+                "--seed",
+                "5")
+            .contains("scores validation queries of this run"));
     run(
         0,
         concat(

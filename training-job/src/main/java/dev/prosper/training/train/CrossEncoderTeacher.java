@@ -39,6 +39,9 @@ public final class CrossEncoderTeacher {
   static final String WEIGHT = "teacher.score.weight";
   static final String BIAS = "teacher.score.bias";
 
+  /** The shortest pair length the teacher accepts. */
+  public static final int MIN_LENGTH = 8;
+
   /** Pairs per forward pass when scoring. */
   static final int SCORE_BATCH = 64;
 
@@ -54,11 +57,13 @@ public final class CrossEncoderTeacher {
     if (!(model.backbone() instanceof BertBackbone)) {
       throw new IllegalArgumentException(
           "[--backbone] the cross-encoder teacher needs a BERT-family backbone ([CLS] pooling),"
-              + " got "
-              + model.config().getClass().getSimpleName());
+              + " not a "
+              + model.config().getClass().getSimpleName().replace("Config", "")
+              + " one");
     }
-    if (maxLength < 8) {
-      throw new IllegalArgumentException("[--max-length] must be at least 8, got " + maxLength);
+    if (maxLength < MIN_LENGTH) {
+      throw new IllegalArgumentException(
+          "[--max-length] must be at least " + MIN_LENGTH + ", got " + maxLength);
     }
     this.model = model;
     this.maxLength = maxLength;
@@ -201,6 +206,21 @@ public final class CrossEncoderTeacher {
       long seed,
       PrintStream log) {
     model.parameters().forEach((name, array) -> array.setRequiresGradient(trainable(name)));
+    try {
+      return trainTransformer(data, queries, pools, minGrade, schedule, seed, log);
+    } finally {
+      model.parameters().forEach((name, array) -> array.setRequiresGradient(false));
+    }
+  }
+
+  private Trained trainTransformer(
+      Dataset data,
+      List<String> queries,
+      java.util.Map<String, List<String>> pools,
+      double minGrade,
+      Schedule schedule,
+      long seed,
+      PrintStream log) {
     AdamW optimizer = new AdamW(model.parameters(), CrossEncoderTeacher::trainable);
     List<String> productIds = new ArrayList<>(data.products().keySet());
     int perEpoch = (queries.size() + schedule.queriesPerBatch() - 1) / schedule.queriesPerBatch();
@@ -248,7 +268,6 @@ public final class CrossEncoderTeacher {
         }
       }
     }
-    model.parameters().forEach((name, array) -> array.setRequiresGradient(false));
     double seconds = (System.nanoTime() - started) / 1e9;
     return new Trained(step, seconds, pairs / seconds, lastLoss);
   }

@@ -74,11 +74,19 @@ public final class TeacherScores {
   }
 
   /**
-   * Reads a scores file: per query id, per product id, the score.
+   * Reads a scores file (or {@value #FILE} in a directory): per query id, per product id, the
+   * score.
    *
    * @throws DataFormatException naming the file and line of a malformed line
    */
   public static Map<String, Map<String, Float>> read(Path file) throws IOException {
+    if (Files.isDirectory(file)) {
+      file = file.resolve(FILE);
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          "[--distill] " + file + ": no such file (the `teacher` command writes " + FILE + ")");
+    }
     Map<String, Map<String, Float>> scores = new LinkedHashMap<>();
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String line;

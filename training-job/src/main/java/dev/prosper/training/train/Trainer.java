@@ -84,6 +84,17 @@ public final class Trainer {
     TrainingOptions.Levers levers = o.levers();
     if (levers.distill() != null) {
       teacherScores = TeacherScores.read(levers.distill());
+      List<String> leaked =
+          validation.stream().filter(teacherScores::containsKey).limit(3).toList();
+      if (!leaked.isEmpty()) {
+        throw new IllegalArgumentException(
+            "[--distill] "
+                + levers.distill()
+                + " scores validation queries of this run (e.g. "
+                + String.join(", ", leaked)
+                + "), so the teacher was trained on them: run `teacher` with the same --data,"
+                + " --split, --min-grade, --holdout-percent, --validation-queries and --seed");
+      }
     }
     if (levers.pseudoQueries() > 0) {
       // Never from a product judged for a validation query: validation would see its own answers.

@@ -274,6 +274,15 @@ class DistillationTest {
       assertEquals(cls, pairs.ids()[1][0]);
       assertEquals(sep, pairs.ids()[1][11]);
       assertEquals(sep, pairs.ids()[1][query.length(0) - 1]);
+      // A query longer than half the budget is cut to half, keeping its [SEP].
+      String longQuery = "red cordless drill with two batteries and a charger in a case";
+      TokenBatch cut = teacher.pairs(List.of(longQuery), List.of("red drill"));
+      assertEquals(6 + title.length(0) - 1, cut.length(0));
+      assertEquals(sep, cut.ids()[0][5]);
+      assertEquals(model.tokenize(List.of(longQuery)).ids()[0][4], cut.ids()[0][4]);
+      assertArrayEquals(
+          java.util.Arrays.copyOfRange(title.ids()[0], 1, title.length(0)),
+          java.util.Arrays.copyOfRange(cut.ids()[0], 6, 6 + title.length(0) - 1));
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> new CrossEncoderTeacher(model, 4, 1));
       assertEquals("[--max-length] must be at least 8, got 4", e.getMessage());

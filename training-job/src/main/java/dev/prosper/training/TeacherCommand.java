@@ -12,6 +12,7 @@ import dev.prosper.training.train.CrossEncoderTeacher;
 import dev.prosper.training.train.HardNegatives;
 import dev.prosper.training.train.TeacherScores;
 import dev.prosper.training.train.Trainer;
+import dev.prosper.training.train.TrainingOptions;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,19 +54,7 @@ public final class TeacherCommand implements Callable<Integer> {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  @Option(names = "--data", required = true, description = "Dataset directory.")
-  Path data;
-
-  @Option(names = "--split", description = "Query split to train on.")
-  String split = "train";
-
-  @Option(names = "--min-grade", description = "Judgements at or above this grade are positives.")
-  double minGrade = 1;
-
-  @Option(
-      names = "--holdout-percent",
-      description = "Queries excluded from training, as `train --holdout-percent`.")
-  int holdoutPercent = 0;
+  @Mixin DataOptions dataOptions = new DataOptions();
 
   @Option(names = "--backbone", description = "A BERT-family backbone (bge-small-en, minilm-l6).")
   String backbone = "bge-small-en";
@@ -120,30 +110,38 @@ public final class TeacherCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    require(epochs >= 1, "--epochs", "must be at least 1, got " + epochs);
-    require(batchQueries >= 1, "--batch-queries", "must be at least 1, got " + batchQueries);
-    require(negatives >= 1, "--negatives", "must be at least 1, got " + negatives);
-    require(
+    Path data = dataOptions.data;
+    String split = dataOptions.split;
+    double minGrade = dataOptions.minGrade;
+    int holdoutPercent = dataOptions.holdoutPercent;
+    TrainingOptions.require(epochs >= 1, "--epochs", "must be at least 1, got " + epochs);
+    TrainingOptions.require(
+        batchQueries >= 1, "--batch-queries", "must be at least 1, got " + batchQueries);
+    TrainingOptions.require(negatives >= 1, "--negatives", "must be at least 1, got " + negatives);
+    TrainingOptions.require(
         learningRate > 0 && Double.isFinite(learningRate),
         "--lr",
         "must be a positive number, got " + learningRate);
-    require(Double.isFinite(minGrade), "--min-grade", "must be a number, got " + minGrade);
-    require(
+    TrainingOptions.require(
+        Double.isFinite(minGrade), "--min-grade", "must be a number, got " + minGrade);
+    TrainingOptions.require(
         holdoutPercent >= 0 && holdoutPercent < 100,
         "--holdout-percent",
         "must be in 0..99, got " + holdoutPercent);
-    require(
+    TrainingOptions.require(
         maxLength >= CrossEncoderTeacher.MIN_LENGTH && maxLength <= 512,
         "--max-length",
         "must be in " + CrossEncoderTeacher.MIN_LENGTH + "..512, got " + maxLength);
-    require(candidates >= 2, "--candidates", "must be at least 2, got " + candidates);
-    require(rerankDepth >= 1, "--rerank-depth", "must be at least 1, got " + rerankDepth);
-    require(maxSteps >= 0, "--max-steps", "must not be negative, got " + maxSteps);
-    require(
+    TrainingOptions.require(
+        candidates >= 2, "--candidates", "must be at least 2, got " + candidates);
+    TrainingOptions.require(
+        rerankDepth >= 1, "--rerank-depth", "must be at least 1, got " + rerankDepth);
+    TrainingOptions.require(maxSteps >= 0, "--max-steps", "must not be negative, got " + maxSteps);
+    TrainingOptions.require(
         hardNegativeDepth >= 0,
         "--hard-negative-depth",
         "must not be negative, got " + hardNegativeDepth);
-    require(
+    TrainingOptions.require(
         validationQueries >= 1,
         "--validation-queries",
         "must be at least 1, got " + validationQueries);
@@ -221,6 +219,8 @@ public final class TeacherCommand implements Callable<Integer> {
       report.put("validation_mrr10_teacher", validation[1]);
       report.put("validation_positive_in_candidates", validation[2]);
       report.put("scored_pairs", pairs);
+      report.put("data", data.toString());
+      report.put("split", split);
       report.put("min_grade", minGrade);
       report.put("holdout_percent", holdoutPercent);
       report.put("seed", seed);
@@ -244,7 +244,7 @@ public final class TeacherCommand implements Callable<Integer> {
     try (ProgressBar bar = Progress.bar("validation", validation.size(), log)) {
       for (int i = 0; i < validation.size(); i++) {
         String q = validation.get(i);
-        Set<String> positives = new HashSet<>(dataset.positives(q, minGrade));
+        Set<String> positives = new HashSet<>(dataset.positives(q, dataOptions.minGrade));
         List<String> ranking = rankings.get(i);
         bm25Mrr += reciprocalRank(ranking, positives);
         List<String> titles = ranking.stream().map(id -> dataset.products().get(id)).toList();
@@ -286,7 +286,7 @@ public final class TeacherCommand implements Callable<Integer> {
     List<TeacherScores.Entry> pending = new ArrayList<>();
     for (String q : training) {
       Set<String> chosen = new LinkedHashSet<>();
-      for (String p : dataset.positives(q, minGrade)) {
+      for (String p : dataset.positives(q, dataOptions.minGrade)) {
         if (chosen.size() < candidates / 2) {
           chosen.add(p);
         }
@@ -329,11 +329,5 @@ public final class TeacherCommand implements Callable<Integer> {
     }
     TeacherScores.write(file, scored);
     return scored.size();
-  }
-
-  private static void require(boolean condition, String option, String problem) {
-    if (!condition) {
-      throw new IllegalArgumentException("[" + option + "] " + problem);
-    }
   }
 }

@@ -21,21 +21,7 @@ import picocli.CommandLine.Option;
         "Trains PROSPER on click logs or judgements with the paper's objective (in-batch InfoNCE on the windowed asymmetric score + FLOPS regularisation) and writes OUTPUT/artefact, the directory the OpenSearch plugin loads, with metrics.csv, validation.json and PNG charts. Data layouts: products.tsv + queries[-SPLIT].tsv + qrels[-SPLIT].tsv, or Multi-CPR (corpus.tsv, SPLIT.query.txt, qrels.SPLIT.tsv).")
 public final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--data", required = true, description = "Dataset directory.")
-  Path data;
-
-  @Option(names = "--split", description = "Query split to train on.")
-  String split = "train";
-
-  @Option(names = "--min-grade", description = "Judgements at or above this grade are positives.")
-  double minGrade = 1;
-
-  @Option(
-      names = "--holdout-percent",
-      description =
-          "Exclude this percent of queries (by a hash of their text) from training; evaluate"
-              + " --holdout-percent uses exactly them.")
-  int holdoutPercent = 0;
+  @Mixin DataOptions dataOptions = new DataOptions();
 
   @Option(
       names = "--backbone",
@@ -292,10 +278,10 @@ public final class TrainCommand implements Callable<Integer> {
     Recipe defaults = Recipe.of(recipe);
     HeadConfig headConfig = head.toHeadConfig(defaults.documentTopK, defaults.queryTopK);
     return new TrainingOptions(
-        data,
-        split,
-        minGrade,
-        holdoutPercent,
+        dataOptions.data,
+        dataOptions.split,
+        dataOptions.minGrade,
+        dataOptions.holdoutPercent,
         backbone != null ? backbone : defaults.backbone,
         headConfig,
         head.documentMeanTerms(defaults.documentMeanTerms, headConfig.servedTopK(Mode.DOCUMENT)),

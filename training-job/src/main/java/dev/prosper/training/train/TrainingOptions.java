@@ -170,7 +170,10 @@ public record TrainingOptions(
     }
   }
 
-  private static void require(boolean condition, String option, String problem) {
+  /**
+   * @throws IllegalArgumentException {@code [option] problem} unless {@code condition}
+   */
+  public static void require(boolean condition, String option, String problem) {
     if (!condition) {
       throw new IllegalArgumentException("[" + option + "] " + problem);
     }

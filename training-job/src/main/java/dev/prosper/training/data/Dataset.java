@@ -207,6 +207,18 @@ public record Dataset(
     return positives;
   }
 
+  /**
+   * The titles of products (a positive's title is what no document may have to count as a
+   * negative), in the order of {@code ids}, each once.
+   */
+  public java.util.Set<String> titlesOf(java.util.Collection<String> ids) {
+    java.util.Set<String> titles = new java.util.LinkedHashSet<>();
+    for (String id : ids) {
+      titles.add(products.get(id));
+    }
+    return titles;
+  }
+
   /** Query ids with at least one positive. */
   public List<String> queriesWithPositives(double minGrade) {
     return queries.keySet().stream().filter(q -> !positives(q, minGrade).isEmpty()).toList();

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -138,10 +137,7 @@ public final class Batches {
       if (positives.isEmpty()) {
         continue;
       }
-      Set<String> positiveTitles = new LinkedHashSet<>();
-      for (String positive : positives) {
-        positiveTitles.add(data.products().get(positive));
-      }
+      Set<String> positiveTitles = data.titlesOf(positives);
       List<String> drawnPositives;
       if (positivesPerQuery == 1) {
         drawnPositives = List.of(positives.get(random.nextInt(positives.size())));
@@ -210,19 +206,11 @@ public final class Batches {
     List<String> negatives = new ArrayList<>();
     Map<String, Float> teacher = new java.util.HashMap<>();
     List<String> pool = negativePools.getOrDefault(q, List.of());
-    if (negativesPerQuery > 0 && !pool.isEmpty()) {
-      List<String> drawn = new ArrayList<>(pool);
-      Collections.shuffle(drawn, random);
-      for (String id : drawn) {
-        String title = data.products().get(id);
-        if (negatives.size() < negativesPerQuery
-            && !positiveTitles.contains(title)
-            && !negatives.contains(title)) {
-          negatives.add(title);
-          if (scores.containsKey(id)) {
-            teacher.put(title, scores.get(id));
-          }
-        }
+    for (String id : drawNegatives(data, pool, positiveTitles, negativesPerQuery, random)) {
+      String title = data.products().get(id);
+      negatives.add(title);
+      if (scores.containsKey(id)) {
+        teacher.put(title, scores.get(id));
       }
     }
     String title = data.products().get(p);
@@ -237,6 +225,29 @@ public final class Batches {
         List.copyOf(negatives),
         Set.copyOf(positiveTitles),
         Map.copyOf(teacher));
+  }
+
+  /**
+   * Up to {@code count} hard negatives drawn at random from {@code pool}: product ids whose titles
+   * differ from each other and from every positive's. An empty pool or count draws nothing and
+   * leaves {@code random} untouched.
+   */
+  static List<String> drawNegatives(
+      Dataset data, List<String> pool, Set<String> positiveTitles, int count, Random random) {
+    List<String> chosen = new ArrayList<>();
+    if (count == 0 || pool.isEmpty()) {
+      return chosen;
+    }
+    List<String> drawn = new ArrayList<>(pool);
+    Collections.shuffle(drawn, random);
+    Set<String> titles = new HashSet<>();
+    for (String id : drawn) {
+      String title = data.products().get(id);
+      if (chosen.size() < count && !positiveTitles.contains(title) && titles.add(title)) {
+        chosen.add(id);
+      }
+    }
+    return chosen;
   }
 
   /**

@@ -17,7 +17,6 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -281,21 +280,12 @@ public final class CrossEncoderTeacher {
       List<String> productIds,
       Random random) {
     List<String> positives = data.positives(q, minGrade);
-    Set<String> positiveTitles = new HashSet<>();
-    for (String p : positives) {
-      positiveTitles.add(data.products().get(p));
-    }
+    Set<String> positiveTitles = data.titlesOf(positives);
     List<String> titles = new ArrayList<>();
     titles.add(data.products().get(positives.get(random.nextInt(positives.size()))));
-    List<String> drawn = new ArrayList<>(pool);
-    Collections.shuffle(drawn, random);
-    for (String id : drawn) {
-      String title = data.products().get(id);
-      if (titles.size() <= schedule.negatives()
-          && !positiveTitles.contains(title)
-          && !titles.contains(title)) {
-        titles.add(title);
-      }
+    for (String id :
+        Batches.drawNegatives(data, pool, positiveTitles, schedule.negatives(), random)) {
+      titles.add(data.products().get(id));
     }
     for (int attempt = 0; titles.size() <= schedule.negatives(); attempt++) {
       if (attempt > 100 * (schedule.negatives() + 1)) {

@@ -5,7 +5,6 @@ import dev.prosper.training.eval.Bm25Retriever;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,10 +42,7 @@ public final class HardNegatives {
     for (int i = 0; i < queryIds.size(); i++) {
       String q = queryIds.get(i);
       Map<String, Double> grades = data.qrels().getOrDefault(q, Map.of());
-      Set<String> positiveTitles = new HashSet<>();
-      for (String p : data.positives(q, minGrade)) {
-        positiveTitles.add(data.products().get(p));
-      }
+      Set<String> positiveTitles = data.titlesOf(data.positives(q, minGrade));
       Set<String> pool = new LinkedHashSet<>();
       for (Map.Entry<String, Double> judgement : grades.entrySet()) {
         String title = data.products().get(judgement.getKey());

@@ -186,13 +186,8 @@ public final class Objective {
       // it goes, as far as the teacher puts it. They stay in the other rows as in-batch negatives.
       java.util.Map<String, Integer> column = columns(documents);
       for (int i = 0; i < batch.size(); i++) {
-        Batches.Pair pair = batch.get(i);
-        if (pair.teacher().containsKey(pair.title())) {
-          for (String negative : pair.negatives()) {
-            if (pair.teacher().containsKey(negative)) {
-              excluded[i][column.get(negative)] = true;
-            }
-          }
+        for (int j : scoredNegatives(batch.get(i), column)) {
+          excluded[i][j] = true;
         }
       }
     }
@@ -284,14 +279,15 @@ public final class Objective {
     int n = batch.size();
     int m = documents.size();
     java.util.Map<String, Integer> column = columns(documents);
+    // Rows without teacher scores keep 0 everywhere: a uniform softmax, times a 0 target.
     float[] outside = new float[n * m];
     float[] target = new float[n * m];
-    java.util.Arrays.fill(outside, -1e4f);
     double entropy = 0;
     int rows = 0;
     for (int i = 0; i < n; i++) {
       Batches.Pair pair = batch.get(i);
-      if (!pair.teacher().containsKey(pair.title())) {
+      List<Integer> negatives = scoredNegatives(pair, column);
+      if (negatives.isEmpty()) {
         continue;
       }
       List<Integer> columns = new ArrayList<>();
@@ -299,16 +295,11 @@ public final class Objective {
       // The pair's own positive is column i even when another column holds the same title.
       columns.add(i);
       teacher.add(pair.teacher().get(pair.title()));
-      for (String negative : pair.negatives()) {
-        Float t = pair.teacher().get(negative);
-        if (t != null) {
-          columns.add(column.get(negative));
-          teacher.add(t);
-        }
+      for (int j : negatives) {
+        columns.add(j);
+        teacher.add(pair.teacher().get(documents.get(j)));
       }
-      if (columns.size() < 2) {
-        continue;
-      }
+      java.util.Arrays.fill(outside, i * m, (i + 1) * m, -1e4f);
       double max = Double.NEGATIVE_INFINITY;
       for (float t : teacher) {
         max = Math.max(max, t / temperature);
@@ -330,21 +321,29 @@ public final class Objective {
     if (rows == 0) {
       return null;
     }
-    for (int i = 0; i < n; i++) {
-      boolean any = false;
-      for (int j = 0; j < m && !any; j++) {
-        any = outside[i * m + j] == 0f;
-      }
-      if (!any) {
-        // A row without teacher scores: its (all -1e4) logits give a uniform softmax, times 0.
-        java.util.Arrays.fill(outside, i * m, (i + 1) * m, 0f);
-      }
-    }
     NDArray student = scores.add(manager.create(outside, new Shape(n, m))).logSoftmax(1);
     NDArray crossEntropy = student.mul(manager.create(target, new Shape(n, m))).sum();
     // KL = Σ p_t log p_t − Σ p_t log p_s, averaged over the rows with scores.
     return Scalars.dividedBy(
         Scalars.times(crossEntropy, -1).add(Scalars.of(crossEntropy, entropy)), rows);
+  }
+
+  /**
+   * The columns of the hard negatives a pair's teacher scored, when it also scored the pair's
+   * positive (otherwise none): the documents the KL term compares the positive with, and that leave
+   * the pair's InfoNCE row.
+   */
+  private static List<Integer> scoredNegatives(
+      Batches.Pair pair, java.util.Map<String, Integer> column) {
+    List<Integer> columns = new ArrayList<>();
+    if (pair.teacher().containsKey(pair.title())) {
+      for (String negative : pair.negatives()) {
+        if (pair.teacher().containsKey(negative)) {
+          columns.add(column.get(negative));
+        }
+      }
+    }
+    return columns;
   }
 
   /** The score-matrix column of each document title (the first, should a title repeat). */

@@ -55,10 +55,7 @@ public final class TeacherScores {
       if (scored == null) {
         continue;
       }
-      java.util.Set<String> positiveTitles = new java.util.HashSet<>();
-      for (String p : data.positives(q, minGrade)) {
-        positiveTitles.add(data.products().get(p));
-      }
+      java.util.Set<String> positiveTitles = data.titlesOf(data.positives(q, minGrade));
       List<String> pool = new java.util.ArrayList<>();
       for (String id : scored.keySet()) {
         String title = data.products().get(id);

@@ -17,6 +17,7 @@ import dev.prosper.training.eval.QuerySetOptions;
 import dev.prosper.training.eval.RankingMetrics;
 import dev.prosper.training.eval.Retriever;
 import dev.prosper.training.eval.SparseRetriever;
+import dev.prosper.training.eval.UnknownWords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -154,6 +156,12 @@ public final class EvaluateCommand implements Callable<Integer> {
   private final StringBuilder run =
       new StringBuilder("system\tquery_id\trank\tproduct_id\tscore\n");
 
+  /**
+   * For each query with a positive (the per-query values' order), whether it has a word no product
+   * title contains ({@link UnknownWords}).
+   */
+  private boolean[] unknownWords = new boolean[0];
+
   /** Per-query metric values of every row, for the significance test. */
   private final Map<String, Map<String, double[]>> perQuery = new LinkedHashMap<>();
 
@@ -168,6 +176,17 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     List<Map<String, Double>> judgements = set.judgements();
     double minGrade = querySet.minGrade;
+    Set<String> vocabulary = UnknownWords.vocabulary(dataset.products().values());
+    List<Boolean> unknown = new ArrayList<>();
+    for (int q = 0; q < texts.size(); q++) {
+      if (judgements.get(q).values().stream().anyMatch(g -> g >= minGrade)) {
+        unknown.add(UnknownWords.hasUnknownWord(texts.get(q), vocabulary));
+      }
+    }
+    unknownWords = new boolean[unknown.size()];
+    for (int q = 0; q < unknownWords.length; q++) {
+      unknownWords[q] = unknown.get(q);
+    }
     System.err.printf(
         Locale.ROOT,
         "evaluating %d queries (positives: grade >= %s) over %d products (%s)%n",
@@ -551,6 +570,26 @@ public final class EvaluateCommand implements Callable<Integer> {
               permutations));
       md.append(RankingMetrics.markdownTable(pValues, RankingMetrics.NAMES));
     }
+    Map<String, Map<String, Double>> unknownMeans = UnknownWords.means(perQuery, unknownWords);
+    Map<String, Map<String, Double>> knownMeans =
+        UnknownWords.means(perQuery, UnknownWords.not(unknownWords));
+    int unknownCount = 0;
+    for (boolean u : unknownWords) {
+      unknownCount += u ? 1 : 0;
+    }
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%nThe %d queries with a word no product title contains (mostly misspellings, as"
+                + " `train --typo-rate` targets):%n%n",
+            unknownCount));
+    md.append(RankingMetrics.markdownTable(unknownMeans, UnknownWords.METRICS));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%nThe other %d queries (every word in some title):%n%n",
+            unknownWords.length - unknownCount));
+    md.append(RankingMetrics.markdownTable(knownMeans, UnknownWords.METRICS));
     Files.writeString(output.resolve("report.md"), md);
     if (runDepth > 0) {
       Files.writeString(output.resolve("run.tsv"), run);
@@ -563,6 +602,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     json.put("min_grade", querySet.minGrade);
     json.put("dataset", dataset.description());
     json.set("results", mapper.valueToTree(results));
+    ObjectNode byWords = json.putObject("by_catalogue_words");
+    byWords.set("unknown_word", mapper.valueToTree(unknownMeans));
+    byWords.set("known_words", mapper.valueToTree(knownMeans));
     if (!pValues.isEmpty()) {
       ObjectNode test = json.putObject("significance");
       test.put("against", reference);

@@ -267,6 +267,16 @@ public final class TrainCommand implements Callable<Integer> {
       description = "The teacher's scores are divided by this before their softmax.")
   double distillTemperature = 1;
 
+  @Option(
+      names = "--typo-rate",
+      description =
+          "Typo-aware training: this share of the training pairs (0 to 1) gets its query with one"
+              + " typing mistake (a letter dropped, swapped, doubled or replaced by a neighbouring"
+              + " key, or two words run together), drawn anew every epoch, so that misspelled"
+              + " queries reach the products their correct spelling finds. Validation queries stay"
+              + " as typed (0: none).")
+  double typoRate = 0;
+
   @Override
   public Integer call() throws Exception {
     new Trainer(options(), System.err).run();
@@ -315,6 +325,7 @@ public final class TrainCommand implements Callable<Integer> {
             titleToQuery,
             distill,
             distillWeight,
-            distillTemperature));
+            distillTemperature,
+            typoRate));
   }
 }

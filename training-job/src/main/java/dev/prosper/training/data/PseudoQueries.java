@@ -30,6 +30,10 @@ public final class PseudoQueries {
   private static final Pattern MODEL_NUMBER =
       Pattern.compile("(?=.*\\p{L})(?=.*\\d)[\\p{L}\\d][\\p{L}\\d./-]{3,}");
 
+  /** The misspelled kind: a letter dropped or two swapped, in a word of 4+ letters. */
+  private static final List<Typos.Edit> PSEUDO_QUERY_TYPOS =
+      List.of(Typos.Edit.DROP, Typos.Edit.SWAP);
+
   private PseudoQueries() {}
 
   /**
@@ -104,7 +108,7 @@ public final class PseudoQueries {
     }
     String base = candidates.getOrDefault("brand-type", typeText);
     if (!base.isBlank()) {
-      String misspelled = misspell(base, random);
+      String misspelled = Typos.misspell(base, random, 4, PSEUDO_QUERY_TYPOS);
       if (misspelled != null) {
         candidates.put("misspelled", misspelled);
       }
@@ -153,31 +157,5 @@ public final class PseudoQueries {
     }
     String first = strip(words.get(0));
     return ALPHA.matcher(first).matches() ? first : null;
-  }
-
-  /** Swaps two neighbouring letters of, or drops one letter from, a word of 4+ letters. */
-  private static String misspell(String text, Random random) {
-    List<String> words = new ArrayList<>(List.of(text.split(" ")));
-    List<Integer> long4 = new ArrayList<>();
-    for (int i = 0; i < words.size(); i++) {
-      if (words.get(i).length() >= 4 && ALPHA.matcher(words.get(i)).matches()) {
-        long4.add(i);
-      }
-    }
-    if (long4.isEmpty()) {
-      return null;
-    }
-    int which = long4.get(random.nextInt(long4.size()));
-    String w = words.get(which);
-    int at = 1 + random.nextInt(w.length() - 2);
-    String changed =
-        random.nextBoolean()
-            ? w.substring(0, at) + w.charAt(at + 1) + w.charAt(at) + w.substring(at + 2)
-            : w.substring(0, at) + w.substring(at + 1);
-    if (changed.equals(w)) {
-      return null;
-    }
-    words.set(which, changed);
-    return String.join(" ", words);
   }
 }

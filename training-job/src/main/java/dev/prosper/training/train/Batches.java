@@ -1,6 +1,7 @@
 package dev.prosper.training.train;
 
 import dev.prosper.training.data.Dataset;
+import dev.prosper.training.data.Typos;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,6 +39,11 @@ public final class Batches {
       List<String> negatives,
       Set<String> positiveTitles,
       Map<String, Float> teacher) {
+
+    /** The same pair with another query text (a misspelling of its own). */
+    public Pair withQuery(String text) {
+      return new Pair(queryId, text, productId, title, negatives, positiveTitles, teacher);
+    }
 
     /** A pair without teacher scores. */
     public Pair(
@@ -192,6 +198,28 @@ public final class Batches {
       batches.add(batch);
     }
     return batches;
+  }
+
+  /**
+   * An epoch's batches with {@code rate} of the pairs' queries misspelled ({@link
+   * Typos#maybeMisspell}), drawn from their own generator for the seed and epoch, so the batches,
+   * positives and negatives are those of the run without typos; rate 0 returns {@code batches}.
+   */
+  public static List<List<Pair>> withTypos(
+      List<List<Pair>> batches, double rate, long seed, int epoch) {
+    if (rate == 0) {
+      return batches;
+    }
+    Random random = new Random(seed * 1_000_003L + epoch + 0x7970L);
+    List<List<Pair>> out = new ArrayList<>(batches.size());
+    for (List<Pair> batch : batches) {
+      List<Pair> changed = new ArrayList<>(batch.size());
+      for (Pair pair : batch) {
+        changed.add(pair.withQuery(Typos.maybeMisspell(pair.query(), rate, random)));
+      }
+      out.add(changed);
+    }
+    return out;
   }
 
   private static Pair pair(

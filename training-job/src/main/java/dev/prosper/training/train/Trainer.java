@@ -321,19 +321,29 @@ public final class Trainer {
               + " the batch's (included in rank_loss)%n",
           levers.titleToQuery());
     }
+    if (levers.typoRate() > 0) {
+      log.printf(
+          Locale.ROOT,
+          "typo-aware training: %.0f%% of the pairs' queries get one typing mistake per epoch%n",
+          100 * levers.typoRate());
+    }
     IntFunction<List<List<Batches.Pair>>> epochBatches =
         epoch ->
-            Batches.epoch(
-                data,
-                training,
-                o.minGrade(),
-                o.batchSize(),
+            Batches.withTypos(
+                Batches.epoch(
+                    data,
+                    training,
+                    o.minGrade(),
+                    o.batchSize(),
+                    o.seed(),
+                    epoch,
+                    negativePools,
+                    levers.hardNegatives(),
+                    levers.positivesPerQuery(),
+                    teacher),
+                levers.typoRate(),
                 o.seed(),
-                epoch,
-                negativePools,
-                levers.hardNegatives(),
-                levers.positivesPerQuery(),
-                teacher);
+                epoch);
     int stepsPerEpoch = epochBatches.apply(0).size();
     if (o.maxStepsPerEpoch() > 0) {
       stepsPerEpoch = Math.min(stepsPerEpoch, o.maxStepsPerEpoch());
@@ -557,6 +567,7 @@ public final class Trainer {
     map.put("distill", o.levers().distill() == null ? null : o.levers().distill().toString());
     map.put("distill_weight", o.levers().distillWeight());
     map.put("distill_temperature", o.levers().distillTemperature());
+    map.put("typo_rate", o.levers().typoRate());
     map.put("hard_negative_depth", o.levers().hardNegativeDepth());
     map.put("mlm_steps", o.levers().mlmSteps());
     map.put("mlm_lr", o.levers().mlmLearningRate());

@@ -64,6 +64,8 @@ public record TrainingOptions(
    *     pair's positive and hard negatives towards the teacher's (null: none)
    * @param distillWeight α, the weight of that KL term
    * @param distillTemperature τ: the teacher's scores are divided by it before the softmax
+   * @param typoRate share of the training pairs whose query gets one typing mistake, drawn anew
+   *     every epoch ({@link dev.prosper.training.data.Typos}; 0: none)
    */
   public record Levers(
       int hardNegatives,
@@ -79,9 +81,10 @@ public record TrainingOptions(
       double titleToQuery,
       Path distill,
       double distillWeight,
-      double distillTemperature) {
+      double distillTemperature,
+      double typoRate) {
 
-    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, null, 1, 1);
+    public static final Levers NONE = new Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, null, 1, 1, 0);
 
     public Levers {
       require(hardNegatives >= 0, "--hard-negatives", "must not be negative, got " + hardNegatives);
@@ -124,6 +127,10 @@ public record TrainingOptions(
           distillTemperature > 0 && Double.isFinite(distillTemperature),
           "--distill-temperature",
           "must be a positive number, got " + distillTemperature);
+      require(
+          typoRate >= 0 && typoRate <= 1,
+          "--typo-rate",
+          "must be a share between 0 and 1, got " + typoRate);
       require(
           distill == null || hardNegatives >= 1,
           "--distill",

@@ -241,17 +241,17 @@ class DistillationTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, file, 1, 1));
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, file, 1, 1, 0));
     assertTrue(e.getMessage().startsWith("[--distill] needs --hard-negatives"), e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, file, -1, 1));
+            () -> new TrainingOptions.Levers(1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, file, -1, 1, 0));
     assertEquals("[--distill-weight] must be a non-negative number, got -1.0", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, file, 1, 0));
+            () -> new TrainingOptions.Levers(1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, file, 1, 0, 0));
     assertEquals("[--distill-temperature] must be a positive number, got 0.0", e.getMessage());
   }
 

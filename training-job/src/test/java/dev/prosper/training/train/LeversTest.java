@@ -241,23 +241,29 @@ class LeversTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(-1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, null, 1, 1));
+            () -> new TrainingOptions.Levers(-1, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, null, 1, 1, 0));
     assertEquals("[--hard-negatives] must not be negative, got -1", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 0, 0, 0, 0, 0, 1, 0, 0, null, 1, 1));
+            () -> new TrainingOptions.Levers(0, 50, 0, 0, 0, 0, 0, 0, 1, 0, 0, null, 1, 1, 0));
     assertEquals("[--mlm-lr] must be positive, got 0.0", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, -0.1, 1, 0, 0, null, 1, 1));
+            () ->
+                new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, -0.1, 1, 0, 0, null, 1, 1, 0));
     assertEquals("[--l1-d] must be a non-negative number, got -0.1", e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 0, 0, 0, null, 1, 1));
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 0, 0, 0, null, 1, 1, 0));
     assertEquals("[--positives-per-query] must be at least 1, got 0", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new TrainingOptions.Levers(0, 50, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, null, 1, 1, 1.5));
+    assertEquals("[--typo-rate] must be a share between 0 and 1, got 1.5", e.getMessage());
   }
 
   @Test

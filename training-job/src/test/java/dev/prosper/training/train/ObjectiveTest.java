@@ -137,7 +137,8 @@ class ObjectiveTest {
     assertTrue(
         org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class,
-                () -> new TrainingOptions.Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, -1, null, 1, 1))
+                () ->
+                    new TrainingOptions.Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, -1, null, 1, 1, 0))
             .getMessage()
             .contains("--title-to-query"));
   }

@@ -159,6 +159,25 @@ class TrainerTest {
         assertTrue(p.asDouble() >= 1.0 / 501 && p.asDouble() <= 1.0, row.toString());
       }
     }
+    // The unknown-word breakdown splits the same queries: its two means, weighted by their
+    // query counts, are each row's overall mean.
+    assertTrue(md.contains("queries with a word no product title contains"), md);
+    var byWords = json.path("by_catalogue_words");
+    for (String row : List.of("trained (query top-k 4)", "BM25 (english analyzer)")) {
+      var unknown = byWords.path("unknown_word").path(row);
+      var known = byWords.path("known_words").path(row);
+      double total = json.path("results").path(row).path("queries").asDouble();
+      assertEquals(total, unknown.path("queries").asDouble() + known.path("queries").asDouble());
+      assertTrue(unknown.path("queries").asDouble() > 0, "sample queries with misspellings");
+      for (String metric : List.of("MRR@10", "Recall@1000")) {
+        assertEquals(
+            json.path("results").path(row).path(metric).asDouble() * total,
+            unknown.path(metric).asDouble() * unknown.path("queries").asDouble()
+                + known.path(metric).asDouble() * known.path("queries").asDouble(),
+            1e-9,
+            row + " " + metric);
+      }
+    }
     // Hybrid rows and index-time pruning of one encoding (Figure 4 charts).
     Path hybrid = directory.resolve("eval-hybrid");
     evaluate(

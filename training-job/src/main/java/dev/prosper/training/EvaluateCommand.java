@@ -580,8 +580,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     md.append(
         String.format(
             Locale.ROOT,
-            "%nThe %d queries with a word no product title contains (mostly misspellings, as"
-                + " `train --typo-rate` targets):%n%n",
+            "%nThe %d queries with a word no product title contains (misspellings, words run"
+                + " together, unknown brands: what `train --typo-rate` targets):%n%n",
             unknownCount));
     md.append(RankingMetrics.markdownTable(unknownMeans, UnknownWords.METRICS));
     md.append(

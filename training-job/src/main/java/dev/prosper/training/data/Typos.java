@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
  * <p>Typo-aware training (Zhuang and Zuccon, "Dealing with Typos for BERT-based Passage Retrieval
  * and Ranking", EMNLP 2021) trains on such variants of the logged queries so that a misspelled
  * query still reaches the products its correct spelling finds: a word-piece model splits a
- * misspelled word into pieces it has never paired with the product's words. Only letters inside a
- * word change (never its first letter), only in purely alphabetic words, so model numbers and sizes
- * stay as typed.
+ * misspelled word into pieces it has never paired with the product's words. Letters change only
+ * inside purely alphabetic words and never a word's first letter, so the characters of model
+ * numbers and sizes stay as typed; a merge joins an alphabetic word to its neighbour, whatever that
+ * is, as shoppers do ({@code 4x8wood paneling} is a logged Home Depot query).
  */
 public final class Typos {
 
@@ -31,11 +32,14 @@ public final class Typos {
     KEYBOARD,
     /** A letter typed twice. */
     REPEAT,
-    /** The space before (or, for the first word, after) the word left out. */
+    /**
+     * The space before the word (after it, for the first word) left out, joining it to its
+     * neighbour, which may be a size or a model number.
+     */
     MERGE
   }
 
-  /** Every kind of mistake, as {@link #misspell} draws them for logged queries. */
+  /** Every kind of mistake, as {@link #maybeMisspell} draws them for logged queries. */
   public static final List<Edit> ALL = List.of(Edit.values());
 
   private static final Pattern ALPHA = Pattern.compile("\\p{L}+");
@@ -51,7 +55,8 @@ public final class Typos {
    * only where there is a second word).
    *
    * @return the changed text, or null when no word qualifies or the mistake changes nothing (two
-   *     equal letters swapped)
+   *     equal letters swapped, or a neighbouring key asked for a letter off the QWERTY rows, such
+   *     as é), so slightly fewer than a share r of queries change at rate r
    */
   public static String misspell(String text, Random random, int minLength, List<Edit> edits) {
     if (minLength < 3) {

@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
 /**
  * Queries with a word that no product title contains: on a product catalogue these are mostly
  * misspellings ({@code backsplach}, {@code led blubs}) and words run together ({@code
- * outdoorfurniture}), the queries a lexical match cannot serve. {@code evaluate} reports every
- * system on them and on the other queries separately, which is how typo-aware training ({@code
- * train --typo-rate}) is judged.
+ * outdoorfurniture}), with plurals and brands the catalogue lacks: queries a lexical match cannot
+ * serve. {@code evaluate} reports every system on them and on the other queries separately, which
+ * is how typo-aware training ({@code train --typo-rate}) is judged.
  *
  * <p>A word is a run of three or more letters, lower-cased; digits and punctuation split words, so
  * sizes and model numbers ({@code 14x18x1}) never count as unknown.

@@ -203,7 +203,9 @@ public final class Batches {
   /**
    * An epoch's batches with {@code rate} of the pairs' queries misspelled ({@link
    * Typos#maybeMisspell}), drawn from their own generator for the seed and epoch, so the batches,
-   * positives and negatives are those of the run without typos; rate 0 returns {@code batches}.
+   * positives and negatives are those of the run without typos; rate 0 returns {@code batches}. A
+   * misspelling may rarely equal another query of its batch; false negatives are decided by the
+   * positives' titles ({@link #falseNegatives}), so that costs nothing.
    */
   public static List<List<Pair>> withTypos(
       List<List<Pair>> batches, double rate, long seed, int epoch) {

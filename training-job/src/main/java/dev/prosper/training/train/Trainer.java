@@ -324,8 +324,9 @@ public final class Trainer {
     if (levers.typoRate() > 0) {
       log.printf(
           Locale.ROOT,
-          "typo-aware training: %.0f%% of the pairs' queries get one typing mistake per epoch%n",
-          100 * levers.typoRate());
+          "typo-aware training: a share %s of the pairs' queries get one typing mistake per"
+              + " epoch%n",
+          levers.typoRate());
     }
     IntFunction<List<List<Batches.Pair>>> epochBatches =
         epoch ->

@@ -35,6 +35,25 @@ class PseudoQueriesTest {
   }
 
   @Test
+  void misspellingsArePinned() {
+    // The misspelled kind as it was before it moved to Typos: same seed, same queries.
+    Map<String, String> products = SampleCatalogue.generate(500, 10, 2).toDataset().products();
+    List<String> misspelled =
+        PseudoQueries.generate(products, 200, 7).stream()
+            .filter(q -> q.kind().equals("misspelled"))
+            .map(q -> q.productId() + " " + q.text())
+            .toList();
+    assertEquals(35, misspelled.size());
+    assertEquals(
+        List.of(
+            "P100235 duskridge door lokc",
+            "P100483 cobltline extension cord",
+            "P100462 arcwell aera rug",
+            "P100314 oakhavn wheelbarrow"),
+        misspelled.subList(0, 4));
+  }
+
+  @Test
   void kindsOfOneTitle() {
     String title = "Oakhaven OA1033H-J9 Sofa, Sectional, Linen, Stainless Steel";
     Set<String> seen = new HashSet<>();

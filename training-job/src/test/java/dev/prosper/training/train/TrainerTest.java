@@ -60,7 +60,8 @@ class TrainerTest {
         7,
         "cpu",
         resume,
-        TrainingOptions.Levers.NONE);
+        // Typo-aware training, so that resuming is shown to draw the same typos.
+        new TrainingOptions.Levers(0, 0, 0, 5e-5, 0, 0, 0, 0, 1, 0, 0, null, 1, 1, 0.3));
   }
 
   @Test
@@ -74,6 +75,7 @@ class TrainerTest {
             .run();
     String log = logBytes.toString(StandardCharsets.UTF_8);
     assertTrue(log.contains("validation MRR@10"), log);
+    assertTrue(log.contains("typo-aware training: a share 0.3 of the pairs' queries"), log);
     assertTrue(log.matches("(?s).*peak resident memory so far: [0-9,]+ MiB.*"), log);
     assertEquals(2, result.validation().size());
     assertTrue(result.bestMrr10() > 0, "validation found positives: " + result.bestMrr10());
@@ -84,6 +86,14 @@ class TrainerTest {
     for (String chart : List.of("loss.png", "sparsity.png", "validation.png")) {
       assertTrue(Files.size(full.resolve(chart)) > 1000, chart);
     }
+    assertEquals(
+        0.3,
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(result.artefact().resolve("prosper.json").toFile())
+            .path("training")
+            .path("options")
+            .path("typo_rate")
+            .asDouble());
     try (ProsperModel model = Artefact.load(result.artefact(), Device.cpu())) {
       SparseVector encoded = model.encode(List.of("patio umbrella"), Mode.QUERY, 256).get(0);
       assertTrue(encoded.size() > 0);

@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -176,17 +175,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     List<Map<String, Double>> judgements = set.judgements();
     double minGrade = querySet.minGrade;
-    Set<String> vocabulary = UnknownWords.vocabulary(dataset.products().values());
-    List<Boolean> unknown = new ArrayList<>();
-    for (int q = 0; q < texts.size(); q++) {
-      if (judgements.get(q).values().stream().anyMatch(g -> g >= minGrade)) {
-        unknown.add(UnknownWords.hasUnknownWord(texts.get(q), vocabulary));
-      }
-    }
-    unknownWords = new boolean[unknown.size()];
-    for (int q = 0; q < unknownWords.length; q++) {
-      unknownWords[q] = unknown.get(q);
-    }
+    unknownWords =
+        UnknownWords.ofJudgedQueries(texts, judgements, minGrade, dataset.products().values());
     System.err.printf(
         Locale.ROOT,
         "evaluating %d queries (positives: grade >= %s) over %d products (%s)%n",
@@ -573,10 +563,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     Map<String, Map<String, Double>> unknownMeans = UnknownWords.means(perQuery, unknownWords);
     Map<String, Map<String, Double>> knownMeans =
         UnknownWords.means(perQuery, UnknownWords.not(unknownWords));
-    int unknownCount = 0;
-    for (boolean u : unknownWords) {
-      unknownCount += u ? 1 : 0;
-    }
+    int unknownCount = UnknownWords.count(unknownWords);
     md.append(
         String.format(
             Locale.ROOT,

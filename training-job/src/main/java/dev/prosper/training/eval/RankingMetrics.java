@@ -80,6 +80,14 @@ public final class RankingMetrics {
   }
 
   /**
+   * How many of a query's judged products are positives (grade ≥ {@code minGrade}); a query with
+   * none gets no per-query values ({@link #perQuery}).
+   */
+  public static long positives(Map<String, Double> judged, double minGrade) {
+    return judged.values().stream().filter(g -> g >= minGrade).count();
+  }
+
+  /**
    * Each metric's value for every query that has a positive (in query order, the same queries for
    * every system), for averaging and for paired significance tests.
    */
@@ -100,7 +108,7 @@ public final class RankingMetrics {
     List<Map<String, Double>> rows = new ArrayList<>();
     for (int q = 0; q < rankings.size(); q++) {
       Map<String, Double> judged = judgements.get(q);
-      long positives = judged.values().stream().filter(g -> g >= minGrade).count();
+      long positives = positives(judged, minGrade);
       if (positives == 0) {
         continue;
       }

@@ -42,6 +42,35 @@ public final class UnknownWords {
     return words;
   }
 
+  /**
+   * For each query that has a positive (the queries {@link RankingMetrics#perQuery} gives values
+   * for, in their order), whether it has a word no title contains.
+   */
+  public static boolean[] ofJudgedQueries(
+      List<String> queries,
+      List<Map<String, Double>> judgements,
+      double minGrade,
+      Collection<String> titles) {
+    Set<String> vocabulary = vocabulary(titles);
+    boolean[] unknown = new boolean[queries.size()];
+    int n = 0;
+    for (int q = 0; q < queries.size(); q++) {
+      if (RankingMetrics.positives(judgements.get(q), minGrade) > 0) {
+        unknown[n++] = hasUnknownWord(queries.get(q), vocabulary);
+      }
+    }
+    return Arrays.copyOf(unknown, n);
+  }
+
+  /** How many queries {@code selected} selects. */
+  public static int count(boolean[] selected) {
+    int n = 0;
+    for (boolean s : selected) {
+      n += s ? 1 : 0;
+    }
+    return n;
+  }
+
   /** Whether {@code query} has a word that is not in {@code vocabulary}. */
   public static boolean hasUnknownWord(String query, Set<String> vocabulary) {
     Matcher m = WORD.matcher(query.toLowerCase(Locale.ROOT));
@@ -63,13 +92,10 @@ public final class UnknownWords {
   public static Map<String, Map<String, Double>> means(
       Map<String, Map<String, double[]>> perQuery, boolean[] selected) {
     Map<String, Map<String, Double>> means = new LinkedHashMap<>();
+    int n = count(selected);
     perQuery.forEach(
         (system, metrics) -> {
           Map<String, Double> row = new LinkedHashMap<>();
-          int n = 0;
-          for (boolean s : selected) {
-            n += s ? 1 : 0;
-          }
           for (String metric : METRICS) {
             double[] values = metrics.get(metric);
             if (values.length != selected.length) {

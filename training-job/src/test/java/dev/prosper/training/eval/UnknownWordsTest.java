@@ -33,6 +33,19 @@ class UnknownWordsTest {
   }
 
   @Test
+  void onlyQueriesWithAPositiveGetAnEntry() {
+    boolean[] unknown =
+        UnknownWords.ofJudgedQueries(
+            List.of("led blubs", "led bulb", "vlve", "bulb"),
+            List.of(Map.of("p1", 3.0), Map.of("p1", 1.0), Map.of("p2", 2.0), Map.of("p1", 2.5)),
+            2,
+            List.of("LED Light Bulb"));
+    // "led bulb" has no positive of grade >= 2: no entry, as RankingMetrics.perQuery gives none.
+    assertTrue(java.util.Arrays.equals(new boolean[] {true, true, false}, unknown));
+    assertEquals(2, UnknownWords.count(unknown));
+  }
+
+  @Test
   void subsetMeansAreComputedOnTheSelectedQueriesOnly() {
     Map<String, Map<String, double[]>> perQuery =
         Map.of(
